@@ -27,7 +27,10 @@ const descriptorSchema = z.looseObject({
   mediaType: z.string(),
   digest: digestSchema,
   size: z.number().int().nonnegative(),
-  urls: z.array(z.string()).nullish().transform((v) => v ?? undefined),
+  urls: z
+    .array(z.string())
+    .nullish()
+    .transform((v) => v ?? undefined),
   annotations: stringMap.nullish().transform((v) => v ?? undefined),
   platform: platformSchema.optional(),
   artifactType: z.string().optional(),
@@ -134,7 +137,9 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   throw new ShipshapeError("input", `${what} is malformed${where}: ${issue?.message ?? "invalid"}`);
 }
 
-export type ManifestDocument = { kind: "index"; index: ImageIndex } | { kind: "manifest"; manifest: ImageManifest };
+export type ManifestDocument =
+  | { kind: "index"; index: ImageIndex }
+  | { kind: "manifest"; manifest: ImageManifest };
 
 /**
  * Parse a manifest or an index. `mediaType` is what the transport said (registry Content-Type or

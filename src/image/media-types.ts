@@ -28,10 +28,7 @@ export function isManifestMediaType(mediaType: string | undefined): boolean {
 }
 
 export function isSchema1MediaType(mediaType: string | undefined): boolean {
-  return (
-    mediaType === MediaType.dockerManifestSchema1 ||
-    mediaType === MediaType.dockerManifestSchema1Signed
-  );
+  return mediaType === MediaType.dockerManifestSchema1 || mediaType === MediaType.dockerManifestSchema1Signed;
 }
 
 /** The compression a layer media type declares; `undefined` when the media type does not say. */

@@ -41,7 +41,10 @@ export function formatPlatform(p: Platform): string {
 export function parsePlatform(text: string): Platform {
   const parts = text.trim().split("/");
   if (parts.length < 1 || parts.length > 3 || parts.some((x) => x === "" || /\s/.test(x))) {
-    throw new ShipshapeError("usage", `invalid platform ${JSON.stringify(text)}: expected os/arch[/variant], e.g. linux/arm64`);
+    throw new ShipshapeError(
+      "usage",
+      `invalid platform ${JSON.stringify(text)}: expected os/arch[/variant], e.g. linux/arm64`,
+    );
   }
   // A single word is an architecture on Linux (`--platform arm64`), as Docker accepts it.
   if (parts.length === 1) return { os: "linux", architecture: parts[0]! };

@@ -4,7 +4,7 @@
  * Shared by every source that has OCI/Docker manifests: archives, layouts and registries.
  */
 import { ShipshapeError } from "../errors.js";
-import { type ManifestDocument, MAX_MANIFEST_BYTES, parseManifestDocument } from "./manifest.js";
+import { MAX_MANIFEST_BYTES, type ManifestDocument, parseManifestDocument } from "./manifest.js";
 import { isIndexMediaType } from "./media-types.js";
 import type { Descriptor, ImageIndex, ImageManifest, Platform } from "./oci.js";
 import { formatPlatform, hostPlatform, platformEquals, platformMatches } from "./platform.js";
@@ -16,7 +16,11 @@ export interface FetchedDocument {
 }
 
 /** Reads a manifest or index by descriptor; implementations verify digest and size. */
-export type DocumentFetcher = (descriptor: Descriptor, what: string, maxBytes: number) => Promise<FetchedDocument>;
+export type DocumentFetcher = (
+  descriptor: Descriptor,
+  what: string,
+  maxBytes: number,
+) => Promise<FetchedDocument>;
 
 export interface ResolvedManifest {
   indexDigests: string[];
@@ -59,13 +63,24 @@ export async function resolveManifest(
   const visited = new Set<string>();
   if (top.digest) visited.add(top.digest);
   const candidates: Candidate[] = [];
-  await collectCandidates(fetch, top.document.index, top.digest ? [top.digest] : [], visited, 0, candidates, options);
+  await collectCandidates(
+    fetch,
+    top.document.index,
+    top.digest ? [top.digest] : [],
+    visited,
+    0,
+    candidates,
+    options,
+  );
   const chosen = choose(candidates, options.platform, options.what);
   const what = `manifest ${chosen.descriptor.digest} of ${options.what}`;
   const fetched = await fetch(chosen.descriptor, what, MAX_MANIFEST_BYTES);
   const doc = parseManifestDocument(fetched.bytes, what, fetched.mediaType ?? chosen.descriptor.mediaType);
   if (doc.kind !== "manifest") {
-    throw new ShipshapeError("input", `${what} is an index where the parent index declared an image manifest`);
+    throw new ShipshapeError(
+      "input",
+      `${what} is an index where the parent index declared an image manifest`,
+    );
   }
   return {
     indexDigests: chosen.indexDigests,
@@ -86,7 +101,10 @@ async function collectCandidates(
   options: { platform?: Platform; what: string },
 ): Promise<void> {
   if (depth >= MAX_INDEX_DEPTH) {
-    throw new ShipshapeError("input", `${options.what}: image indexes nested more than ${MAX_INDEX_DEPTH} deep`);
+    throw new ShipshapeError(
+      "input",
+      `${options.what}: image indexes nested more than ${MAX_INDEX_DEPTH} deep`,
+    );
   }
   for (const d of index.manifests) {
     if (isNonImageEntry(d)) continue;
@@ -100,7 +118,10 @@ async function collectCandidates(
       if (doc.kind === "index") {
         await collectCandidates(fetch, doc.index, [...path, d.digest], visited, depth + 1, out, options);
       } else {
-        out.push({ descriptor: { ...d, mediaType: doc.manifest.mediaType ?? d.mediaType }, indexDigests: path });
+        out.push({
+          descriptor: { ...d, mediaType: doc.manifest.mediaType ?? d.mediaType },
+          indexDigests: path,
+        });
       }
       continue;
     }
@@ -113,18 +134,24 @@ function choose(candidates: Candidate[], requested: Platform | undefined, what: 
     throw new ShipshapeError("not-found", `${what} contains no image manifest`);
   }
   const available = () =>
-    [...new Set(candidates.map((c) => (c.descriptor.platform ? formatPlatform(c.descriptor.platform) : "unknown")))].join(
-      ", ",
-    );
+    [
+      ...new Set(
+        candidates.map((c) => (c.descriptor.platform ? formatPlatform(c.descriptor.platform) : "unknown")),
+      ),
+    ].join(", ");
   const want = requested ?? hostPlatform();
   const withPlatform = candidates.filter((c) => c.descriptor.platform);
   // Prefer an exact (normalised) match, then any variant of the architecture.
   const exact = withPlatform.find((c) => platformEquals(want, c.descriptor.platform!));
   if (exact) return exact;
-  const loose = withPlatform.filter((c) => platformMatches({ os: want.os, architecture: want.architecture }, c.descriptor.platform!));
+  const loose = withPlatform.filter((c) =>
+    platformMatches({ os: want.os, architecture: want.architecture }, c.descriptor.platform!),
+  );
   if (loose.length > 0 && (requested === undefined || requested.variant === undefined)) {
     // Highest variant first (v8 > v7 > v6), as containerd's matcher orders them.
-    loose.sort((a, b) => (b.descriptor.platform?.variant ?? "").localeCompare(a.descriptor.platform?.variant ?? ""));
+    loose.sort((a, b) =>
+      (b.descriptor.platform?.variant ?? "").localeCompare(a.descriptor.platform?.variant ?? ""),
+    );
     return loose[0]!;
   }
   if (candidates.length === 1 && (requested === undefined || !candidates[0]!.descriptor.platform)) {

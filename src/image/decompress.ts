@@ -1,0 +1,110 @@
+/**
+ * Decompression of layer blobs, chosen by the bytes (magic numbers), not by the media type: real
+ * registries mislabel, and containerd detects the same way. gzip (incl. multi-member eStargz) via
+ * node:zlib, zstd via fzstd (Node 20 has no zstd in zlib), anything else passes through as tar.
+ */
+import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { Decompress as ZstdDecompress } from "fzstd";
+
+export type Compression = "gzip" | "zstd" | "none";
+
+export function detectCompression(head: Uint8Array): Compression | "unknown" {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd)
+    return "zstd";
+  // zstd skippable frame (0x184D2A50..5F), which zstd:chunked may put first.
+  if (
+    head.length >= 4 &&
+    (head[0]! & 0xf0) === 0x50 &&
+    head[1] === 0x2a &&
+    head[2] === 0x4d &&
+    head[3] === 0x18
+  ) {
+    return "zstd";
+  }
+  if (head.length < 4) return "unknown";
+  return "none";
+}
+
+/** A streaming zstd decoder as a Node Transform. */
+class ZstdTransform extends Transform {
+  private readonly decoder: ZstdDecompress;
+
+  constructor() {
+    super();
+    this.decoder = new ZstdDecompress((chunk) => {
+      // fzstd reuses no buffers across calls; copy anyway to own the memory.
+      this.push(Buffer.from(chunk));
+    });
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.decoder.push(chunk);
+      callback();
+    } catch (err) {
+      callback(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.decoder.push(new Uint8Array(0), true);
+      callback();
+    } catch (err) {
+      callback(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+}
+
+/** A decoder stream for the compression; "none" passes bytes through. */
+export function createDecompressor(compression: Compression): Transform {
+  if (compression === "gzip") return createGunzip({ chunkSize: 128 * 1024 });
+  if (compression === "zstd") return new ZstdTransform();
+  return new PassThrough();
+}
+
+/**
+ * Read the first `n` bytes of a stream without consuming them. Returns the bytes and a stream that
+ * still yields everything (the same stream, or a replacement when the source already ended).
+ */
+export function peekStream(stream: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let done = false;
+    const finish = (ended: boolean) => {
+      if (done) return;
+      done = true;
+      stream.off("readable", onReadable);
+      stream.off("end", onEnd);
+      stream.off("error", onError);
+      const all = Buffer.concat(chunks);
+      if (ended) {
+        resolve({ head: all.subarray(0, n), stream: Readable.from(all.length > 0 ? [all] : []) });
+        return;
+      }
+      if (all.length > 0) stream.unshift(all);
+      resolve({ head: all.subarray(0, n), stream });
+    };
+    const onReadable = () => {
+      while (length < n) {
+        const chunk = stream.read() as Buffer | null;
+        if (chunk === null) break;
+        chunks.push(chunk);
+        length += chunk.length;
+      }
+      if (length >= n) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onError = (err: Error) => {
+      if (done) return;
+      done = true;
+      reject(err);
+    };
+    stream.on("readable", onReadable);
+    stream.on("end", onEnd);
+    stream.on("error", onError);
+  });
+}

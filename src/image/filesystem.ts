@@ -1,0 +1,347 @@
+/**
+ * The image's filesystem as analyzers see it: ONE streaming pass over the layers (in parallel, each
+ * layer independent and cacheable), then squashed in order. Only files that a FileRequest asks for
+ * have their bytes in memory. A file reached some other way (through a symlinked directory, a hard
+ * link to an unrequested member, or a later `readFile`) is fetched with a targeted second pass over
+ * the one layer that holds it.
+ */
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { ShipshapeError } from "../errors.js";
+import { readDirectoryLayer, readFileNoFollow } from "./directory-reader.js";
+import { type CompiledRequests, compileRequests, type FileRequest } from "./file-request.js";
+import type { LayerCache } from "./layer-cache.js";
+import { type LayerReadResult, type ReadLayerOptions, readBlobLayer } from "./layer-reader.js";
+import { formatBytes, type ReadLimits, withLimits } from "./limits.js";
+import type { LayerRef, OpenedImage } from "./source.js";
+import { type FsNode, PathError, SquashedTree, type SquashSummary, type WhiteoutDetail } from "./squash.js";
+
+export type { FsNode, SquashSummary, WhiteoutDetail } from "./squash.js";
+export { PathError } from "./squash.js";
+
+export interface ReadProgress {
+  layer: number;
+  /** Stored bytes of this layer read so far by this chunk. */
+  bytes: number;
+}
+
+export interface ReadFilesystemOptions {
+  requests?: FileRequest[];
+  limits?: Partial<ReadLimits>;
+  /** null disables caching. */
+  cache?: LayerCache | null;
+  /** Layers read at once (default: 2–4 by CPU count). */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ReadProgress) => void;
+}
+
+export interface LayerFacts {
+  index: number;
+  entries: number;
+  whiteouts: number;
+  compression: LayerReadResult["compression"];
+  compressedBytes: number;
+  uncompressedBytes: number;
+  digest: string | null;
+  diffID: string | null;
+  fromCache: boolean;
+}
+
+type ContentLoader = (layer: number, entries: Set<number>) => Promise<Map<number, Buffer>>;
+
+export class ImageFilesystem {
+  private readonly tree: SquashedTree;
+  /** Per-layer results: entries (for history-aware checks) and captured bytes. */
+  readonly layers: readonly LayerReadResult[];
+  private readonly requests: CompiledRequests;
+  private readonly loader: ContentLoader;
+  /** How many targeted second passes were needed (a cost worth seeing in tests and benchmarks). */
+  secondPasses = 0;
+
+  constructor(
+    tree: SquashedTree,
+    layers: LayerReadResult[],
+    requests: CompiledRequests,
+    loader: ContentLoader,
+  ) {
+    this.tree = tree;
+    this.layers = layers;
+    this.requests = requests;
+    this.loader = loader;
+  }
+
+  get whiteouts(): readonly WhiteoutDetail[] {
+    return this.tree.whiteouts;
+  }
+
+  get opaqueDirs(): readonly { layer: number; path: string }[] {
+    return this.tree.opaqueDirs;
+  }
+
+  /** Odd but survivable facts: clamped member names, dangling hard links, replaced directories. */
+  get warnings(): string[] {
+    return [
+      ...this.layers.flatMap((l) => l.warnings.map((w) => `layer ${l.index}: ${w}`)),
+      ...this.tree.warnings,
+    ];
+  }
+
+  summary(): SquashSummary {
+    return this.tree.summary();
+  }
+
+  layerFacts(): LayerFacts[] {
+    return this.layers.map((l) => ({
+      index: l.index,
+      entries: l.entries.length,
+      whiteouts: l.entries.filter((e) => e.kind === "whiteout" || e.kind === "opaque").length,
+      compression: l.compression,
+      compressedBytes: l.compressedBytes,
+      uncompressedBytes: l.uncompressedBytes,
+      digest: l.digest,
+      diffID: l.diffID,
+      fromCache: l.fromCache,
+    }));
+  }
+
+  /** Every node with its absolute path, depth-first in name order. */
+  walk(): Generator<[string, FsNode]> {
+    return this.tree.walk();
+  }
+
+  /** The node at `path` without following a final symlink; null when absent. */
+  lstat(path: string): FsNode | null {
+    try {
+      return this.tree.resolve(path, false).node;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The node `path` leads to, following symlinks inside the root; throws PathError. */
+  stat(path: string): FsNode {
+    return this.tree.resolve(path, true).node;
+  }
+
+  /** The canonical path `path` leads to (symlinks resolved inside the root); throws PathError. */
+  realpath(path: string): string {
+    return this.tree.resolve(path, true).path;
+  }
+
+  exists(path: string): boolean {
+    try {
+      this.tree.resolve(path, true);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Regular files (squashed view) that the request with this id matches, in name order. */
+  filesFor(requestId: string): string[] {
+    const out: string[] = [];
+    for (const [path, node] of this.tree.walk()) {
+      if (node.kind !== "file") continue;
+      if (this.requests.matching(path, node.mode, node.size).some((r) => r.id === requestId)) out.push(path);
+    }
+    return out;
+  }
+
+  /** The bytes of a regular file, following symlinks inside the root. */
+  async readFile(path: string): Promise<Buffer> {
+    const map = await this.readFiles([path]);
+    const result = map.get(path);
+    if (result instanceof Error) throw result;
+    return result!;
+  }
+
+  /** Like readFile for many paths, with at most one second pass per layer; errors per path. */
+  async readFiles(paths: string[]): Promise<Map<string, Buffer | Error>> {
+    const out = new Map<string, Buffer | Error>();
+    const wanted = new Map<number, Map<number, string[]>>();
+    for (const path of paths) {
+      let node: FsNode;
+      try {
+        node = this.tree.resolve(path, true).node;
+      } catch (err) {
+        out.set(path, err as Error);
+        continue;
+      }
+      if (node.kind !== "file" || !node.content) {
+        out.set(
+          path,
+          new PathError(
+            node.kind === "dir" ? "EISDIR" : "EINVAL",
+            path,
+            `is a ${node.kind}, not a regular file`,
+          ),
+        );
+        continue;
+      }
+      const { layer, entry } = node.content;
+      const result = this.layers[layer];
+      const bytes = result?.captured.get(entry);
+      if (bytes) {
+        out.set(path, bytes);
+        continue;
+      }
+      const oversize = result?.oversized.get(entry);
+      if (oversize !== undefined) {
+        out.set(
+          path,
+          new ShipshapeError(
+            "limit",
+            `${path} is ${formatBytes(oversize)}, larger than analyzers read into memory`,
+          ),
+        );
+        continue;
+      }
+      if (node.size === 0) {
+        out.set(path, Buffer.alloc(0));
+        continue;
+      }
+      let perLayer = wanted.get(layer);
+      if (!perLayer) {
+        perLayer = new Map();
+        wanted.set(layer, perLayer);
+      }
+      const list = perLayer.get(entry) ?? [];
+      list.push(path);
+      perLayer.set(entry, list);
+    }
+    for (const [layer, entries] of wanted) {
+      this.secondPasses++;
+      const loaded = await this.loader(layer, new Set(entries.keys()));
+      const result = this.layers[layer]!;
+      for (const [entry, pathsForEntry] of entries) {
+        const bytes = loaded.get(entry);
+        if (bytes) result.captured.set(entry, bytes);
+        for (const p of pathsForEntry) {
+          out.set(
+            p,
+            bytes ??
+              new ShipshapeError("input", `${p}: member ${entry} of layer ${layer} could not be read again`),
+          );
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * After squashing: files the requests match in the final view whose bytes were not kept on the
+   * first pass (their member had another path, e.g. under a symlinked directory or via a hard link).
+   */
+  async prefetchRequested(): Promise<void> {
+    if (this.requests.empty) return;
+    const missing: string[] = [];
+    for (const [path, node] of this.tree.walk()) {
+      if (node.kind !== "file" || !node.content || node.size === 0) continue;
+      const result = this.layers[node.content.layer];
+      if (!result || result.captured.has(node.content.entry) || result.oversized.has(node.content.entry))
+        continue;
+      if (this.requests.decide(path, node.mode, node.size) !== false) missing.push(path);
+    }
+    if (missing.length > 0) await this.readFiles(missing);
+  }
+}
+
+/** Run `tasks` with at most `limit` in flight; rejects on the first failure and stops starting new ones. */
+async function runPool<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < count) {
+      const i = next++;
+      try {
+        results[i] = await task(i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  return results;
+}
+
+function readLayer(ref: LayerRef, options: ReadLayerOptions): Promise<LayerReadResult> {
+  return ref.kind === "directory" ? readDirectoryLayer(ref, options) : readBlobLayer(ref, options);
+}
+
+/** Read every layer of an opened image into the squashed filesystem view. */
+export async function readFilesystem(
+  image: OpenedImage,
+  options: ReadFilesystemOptions = {},
+): Promise<ImageFilesystem> {
+  const limits = withLimits(options.limits);
+  const requests = compileRequests(options.requests ?? [], limits.maxCapturedFileBytes);
+  const cache = options.cache ?? null;
+  const concurrency = options.concurrency ?? Math.max(2, Math.min(4, availableParallelism()));
+  // A shared controller: the first failing layer cancels the others.
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
+  const capture = (entry: { path: string; mode: number; size: number }) =>
+    requests.empty ? (false as const) : requests.decide(entry.path, entry.mode, entry.size);
+
+  try {
+    const results = await runPool(image.layers.length, concurrency, async (i) => {
+      const ref = image.layers[i]!;
+      if (cache && ref.diffID) {
+        const hit = await cache.get(i, ref.diffID, requests.key);
+        if (hit) {
+          options.onProgress?.({ layer: i, bytes: ref.size ?? hit.compressedBytes });
+          return hit;
+        }
+      }
+      const readOptions: ReadLayerOptions = {
+        limits,
+        capture,
+        signal: controller.signal,
+        onBytes: (bytes) => options.onProgress?.({ layer: i, bytes }),
+      };
+      let result: LayerReadResult;
+      try {
+        result = await readLayer(ref, readOptions);
+      } catch (err) {
+        controller.abort(err);
+        throw err;
+      }
+      // Store only what was verified against the config: the key must name exact content.
+      if (cache && ref.diffID && result.diffID === ref.diffID) {
+        await cache.put(result, requests.key).catch(() => undefined);
+      }
+      return result;
+    });
+
+    const tree = new SquashedTree();
+    for (const result of results) tree.applyLayer(result.index, result.entries);
+
+    const loader: ContentLoader = async (layerIndex, wanted) => {
+      const ref = image.layers[layerIndex]!;
+      const result = results[layerIndex]!;
+      if (ref.kind === "directory") {
+        const out = new Map<number, Buffer>();
+        for (const entryIndex of wanted) {
+          const entry = result.entries[entryIndex]!;
+          out.set(entryIndex, await readFileNoFollow(join(ref.root, entry.path), entry.size));
+        }
+        return out;
+      }
+      const again = await readBlobLayer(ref, {
+        limits,
+        capture: (_entry, entryIndex) => (wanted.has(entryIndex) ? limits.maxCapturedFileBytes : false),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      return again.captured;
+    };
+    const fs = new ImageFilesystem(tree, results, requests, loader);
+    await fs.prefetchRequested();
+    return fs;
+  } finally {
+    options.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
