@@ -23,7 +23,7 @@ const trivyTestdata = (name: string) =>
     name,
   );
 const edge = (name: string) => fixturePath("hostile-real", "edge", name);
-const escape = (name: string) => fixturePath("hostile-real", "escape", name);
+const escapeFixture = (name: string) => fixturePath("hostile-real", "escape", name);
 
 function paths(fs: Awaited<ReturnType<typeof readFilesystem>>): string[] {
   return [...fs.walk()].map(([p, n]) => (n.kind === "dir" ? `${p}/` : p));
@@ -93,7 +93,7 @@ describe("links stay inside the image root", () => {
   afterAll(() => rmSync(canaryDir, { recursive: true, force: true }));
 
   it("escape-layer.tar: /escape resolves to the image's /tmp; the file written through it is not on the host", async () => {
-    const fs = await readFilesystem(syntheticImage([fileLayer(escape("escape-layer.tar"), 0)]), {
+    const fs = await readFilesystem(syntheticImage([fileLayer(escapeFixture("escape-layer.tar"), 0)]), {
       cache: null,
       requests: [{ id: "t", version: "1", globs: ["/**"] }],
     });
