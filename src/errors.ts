@@ -22,7 +22,10 @@ export class ShipshapeError extends Error {
 
   constructor(kind: ErrorKind, message: string, options?: { cause?: unknown; exitCode?: number }) {
     // Messages are shown on one line: collapse any newline a lower layer put in.
-    super(message.replace(/\s*\n\s*/g, " "), options?.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message.replace(/\s*\n\s*/g, " "),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = "ShipshapeError";
     this.kind = kind;
     this.exitCode = options?.exitCode ?? EXIT_ERROR;

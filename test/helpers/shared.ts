@@ -9,7 +9,9 @@ import { fileURLToPath } from "node:url";
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export function sharedDir(): string {
-  const dir = process.env.SHIPSHAPE_SHARED ? resolve(process.env.SHIPSHAPE_SHARED) : resolve(repoRoot, "..", "shared");
+  const dir = process.env.SHIPSHAPE_SHARED
+    ? resolve(process.env.SHIPSHAPE_SHARED)
+    : resolve(repoRoot, "..", "shared");
   if (!existsSync(join(dir, "fixtures")) || !existsSync(join(dir, "data"))) {
     throw new Error(
       `shared test data not found at ${dir}: check out the shared folder next to the repository (../shared with fixtures/ and data/) or set SHIPSHAPE_SHARED`,
