@@ -165,7 +165,19 @@ export class HttpTransport {
     this.timeoutMs = Math.max(1, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.userAgent = options.userAgent ?? "shipshape";
     const insecure = options.insecure ?? false;
-    this.insecure = typeof insecure === "boolean" ? insecure : new Set(insecure.map((h) => h.toLowerCase()));
+    // Entries are hosts (`name[:port]`); a pasted URL (`http://host:5000/`) means its host.
+    this.insecure =
+      typeof insecure === "boolean"
+        ? insecure
+        : new Set(
+            insecure.map((h) =>
+              h
+                .trim()
+                .toLowerCase()
+                .replace(/^[a-z]+:\/\//, "")
+                .replace(/\/.*$/, ""),
+            ),
+          );
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
     // Extra CAs are added to Node's roots (and NODE_EXTRA_CA_CERTS), not substituted for them.
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8, ...(ca ? { ca } : {}) });

@@ -105,6 +105,19 @@ describe("HttpTransport redirects", () => {
     transport.close();
   });
 
+  it("matches insecure entries by host:port, bare host name or pasted URL", async () => {
+    const transport = await HttpTransport.create({
+      insecure: ["Registry.Example.com:5000", "10.0.0.1", "http://h.example:81/"],
+    });
+    expect(transport.isInsecure("registry.example.com:5000")).toBe(true);
+    expect(transport.isInsecure("registry.example.com:5001")).toBe(false);
+    expect(transport.isInsecure("10.0.0.1:443")).toBe(true);
+    expect(transport.isInsecure("h.example:81")).toBe(true);
+    expect(transport.isInsecure("127.0.0.1:5000")).toBe(false);
+    expect(transport.isInsecure("localhost:5000")).toBe(false);
+    transport.close();
+  });
+
   it("keeps the Authorization header on the same origin", async () => {
     const transport = await HttpTransport.create();
     plainSeen.length = 0;
