@@ -52,6 +52,8 @@ export interface OpenedImage {
   indexDigests: string[];
   manifestDigest: string | null;
   manifestMediaType: string | null;
+  /** Size in bytes of the manifest document, when there is one. */
+  manifestSize: number | null;
   manifest: ImageManifest | null;
   configDigest: string | null;
   config: ImageConfig;

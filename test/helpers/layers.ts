@@ -45,6 +45,7 @@ export function syntheticImage(layers: BlobLayer[]): OpenedImage {
     indexDigests: [],
     manifestDigest: null,
     manifestMediaType: null,
+    manifestSize: null,
     manifest: null,
     configDigest: null,
     config: { architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } },
