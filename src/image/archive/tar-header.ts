@@ -1,0 +1,165 @@
+/**
+ * One 512-byte tar header block, decoded. Pure functions over bytes, shared by the outer-archive
+ * indexer: ustar (with its name prefix), GNU (base-256 numbers; long names come as 'L'/'K' members)
+ * and v7 headers, plus pax extended-header records. A block that fails its checksum is not a tar
+ * header, which is how a file that is not a tar archive is refused on its first block.
+ */
+import { ShipshapeError } from "../../errors.js";
+
+export const TAR_BLOCK = 512;
+
+export interface TarHeader {
+  /** The member name as stored (ustar prefix applied); not yet normalised. */
+  name: string;
+  linkname: string;
+  /** Bytes of data that follow the header (before pax/GNU overrides). */
+  size: number;
+  /** The type flag as one character; a NUL flag (old tars) is reported as "0". */
+  typeflag: string;
+  mode: number;
+}
+
+const decoder = new TextDecoder("utf-8");
+
+/** A NUL-terminated string field. Invalid UTF-8 becomes U+FFFD; names we look up are ASCII. */
+function cstring(block: Uint8Array, start: number, length: number): string {
+  let end = start;
+  const limit = start + length;
+  while (end < limit && block[end] !== 0) end++;
+  return decoder.decode(block.subarray(start, end));
+}
+
+/**
+ * A numeric field: octal digits (padded with spaces/NULs), or GNU/star base-256 when the high bit
+ * of the first byte is set. Values beyond 2^53 cannot be real offsets and are refused.
+ */
+export function parseTarNumber(field: Uint8Array, what: string): number {
+  const first = field[0] ?? 0;
+  if (first & 0x80) {
+    if (first === 0xff) throw new ShipshapeError("input", `tar header field ${what} is negative`);
+    let value = first & 0x7f;
+    for (let i = 1; i < field.length; i++) {
+      value = value * 256 + field[i]!;
+      if (value > Number.MAX_SAFE_INTEGER) {
+        throw new ShipshapeError("input", `tar header field ${what} is too large`);
+      }
+    }
+    return value;
+  }
+  let i = 0;
+  while (i < field.length && (field[i] === 0x20 || field[i] === 0)) i++;
+  let value = 0;
+  let digits = 0;
+  while (i < field.length && field[i]! >= 0x30 && field[i]! <= 0x37) {
+    value = value * 8 + (field[i]! - 0x30);
+    digits++;
+    i++;
+  }
+  for (; i < field.length; i++) {
+    if (field[i] !== 0x20 && field[i] !== 0) {
+      throw new ShipshapeError("input", `tar header field ${what} is not an octal number`);
+    }
+  }
+  return digits === 0 ? 0 : value;
+}
+
+export function isZeroBlock(block: Uint8Array): boolean {
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
+  return true;
+}
+
+/** The stored checksum must equal the byte sum with the checksum field read as spaces (unsigned or signed). */
+function checksumMatches(block: Uint8Array): boolean {
+  let stored: number;
+  try {
+    stored = parseTarNumber(block.subarray(148, 156), "chksum");
+  } catch {
+    return false;
+  }
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < TAR_BLOCK; i++) {
+    const b = i >= 148 && i < 156 ? 0x20 : block[i]!;
+    unsigned += b;
+    signed += b > 127 ? b - 256 : b;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+/**
+ * Decode a header block found at `offset` (used in messages). Returns null for an all-zero block
+ * (the end-of-archive marker). Throws ShipshapeError("input") when the block is not a tar header.
+ */
+export function parseTarHeader(block: Uint8Array, offset: number): TarHeader | null {
+  if (block.length !== TAR_BLOCK) {
+    throw new ShipshapeError("input", `truncated tar header at byte ${offset}`);
+  }
+  if (isZeroBlock(block)) return null;
+  if (!checksumMatches(block)) {
+    throw new ShipshapeError(
+      "input",
+      offset === 0
+        ? "not a tar archive (the first block is not a tar header)"
+        : `corrupt tar header at byte ${offset} (checksum mismatch)`,
+    );
+  }
+  // Only POSIX ustar ("ustar\0") uses the prefix field; GNU's "ustar " keeps atime/ctime there.
+  // The version is not checked: real tars write "ustar\0" with a GNU-style version, as GNU tar accepts.
+  const posixUstar = cstring(block, 257, 6) === "ustar";
+  let name = cstring(block, 0, 100);
+  if (posixUstar) {
+    const prefix = cstring(block, 345, 155);
+    if (prefix !== "") name = `${prefix}/${name}`;
+  }
+  const flagByte = block[156]!;
+  const typeflag = flagByte === 0 ? "0" : String.fromCharCode(flagByte);
+  return {
+    name,
+    linkname: cstring(block, 157, 100),
+    size: parseTarNumber(block.subarray(124, 136), "size"),
+    typeflag,
+    mode: parseTarNumber(block.subarray(100, 108), "mode"),
+  };
+}
+
+/**
+ * pax extended-header records: `<length> <key>=<value>\n`, where length counts the whole record.
+ * Later records win, as in pax(1).
+ */
+export function parsePaxRecords(data: Uint8Array): Map<string, string> {
+  const out = new Map<string, string>();
+  let pos = 0;
+  while (pos < data.length) {
+    // Trailing NUL padding is tolerated (some writers pad the data block).
+    if (data[pos] === 0) break;
+    let lengthEnd = pos;
+    let length = 0;
+    while (
+      lengthEnd < data.length &&
+      data[lengthEnd]! >= 0x30 &&
+      data[lengthEnd]! <= 0x39 &&
+      lengthEnd - pos < 10
+    ) {
+      length = length * 10 + (data[lengthEnd]! - 0x30);
+      lengthEnd++;
+    }
+    if (
+      lengthEnd === pos ||
+      data[lengthEnd] !== 0x20 ||
+      length <= lengthEnd - pos + 1 ||
+      pos + length > data.length
+    ) {
+      throw new ShipshapeError("input", "malformed pax extended header record");
+    }
+    const record = data.subarray(lengthEnd + 1, pos + length);
+    if (record[record.length - 1] !== 0x0a) {
+      throw new ShipshapeError("input", "malformed pax extended header record (no newline)");
+    }
+    const text = decoder.decode(record.subarray(0, record.length - 1));
+    const eq = text.indexOf("=");
+    if (eq <= 0) throw new ShipshapeError("input", "malformed pax extended header record (no key)");
+    out.set(text.slice(0, eq), text.slice(eq + 1));
+    pos += length;
+  }
+  return out;
+}
