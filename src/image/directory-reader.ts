@@ -102,6 +102,7 @@ export async function readDirectoryLayer(
   options.onBytes?.(bytes);
   return {
     index: layer.index,
+    members: entries.length,
     entries,
     captured,
     oversized,

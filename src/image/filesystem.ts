@@ -94,7 +94,7 @@ export class ImageFilesystem {
   layerFacts(): LayerFacts[] {
     return this.layers.map((l) => ({
       index: l.index,
-      entries: l.entries.length,
+      entries: l.members,
       whiteouts: l.entries.filter((e) => e.kind === "whiteout" || e.kind === "opaque").length,
       compression: l.compression,
       compressedBytes: l.compressedBytes,

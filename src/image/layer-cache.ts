@@ -12,9 +12,9 @@ import { parseDigest } from "./digest.js";
 import type { EntryKind, LayerEntry } from "./layer-entry.js";
 import type { LayerReadResult } from "./layer-reader.js";
 
-const MAGIC = Buffer.from("SHIPSHAPE-LAYER-CACHE 2\n");
+const MAGIC = Buffer.from("SHIPSHAPE-LAYER-CACHE 3\n");
 /** Bump when the entry encoding or the reader's semantics change. */
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 
 type PackedEntry = [string, EntryKind, number, number, number, number, number, string?];
 
@@ -27,6 +27,7 @@ interface CacheHeader {
   compressedBytes: number;
   uncompressedBytes: number;
   warnings: string[];
+  members: number;
   entries: PackedEntry[];
   captured: [number, number, number][];
   oversized: [number, number][];
@@ -134,6 +135,7 @@ function encode(result: LayerReadResult, requestKey: string): Buffer[] {
     compressedBytes: result.compressedBytes,
     uncompressedBytes: result.uncompressedBytes,
     warnings: result.warnings,
+    members: result.members,
     entries: result.entries.map((e) => {
       const packed: PackedEntry = [e.path, e.kind, e.mode, e.uid, e.gid, e.size, e.mtime];
       if (e.link !== undefined) packed.push(e.link);
@@ -170,6 +172,7 @@ function decode(bytes: Buffer, index: number, diffID: string, requestKey: string
   });
   return {
     index,
+    members: header.members,
     entries,
     captured,
     oversized: new Map(header.oversized),

@@ -100,10 +100,13 @@ export interface NormalizedEntry {
   linkEscaped: boolean;
 }
 
-/** Normalise a tar header. Returns null for the root directory itself ("./" or "/"). */
+/**
+ * Normalise a tar header. The root directory itself ("./") is kept as path "/" (its mode matters);
+ * returns null only for a root member that is not a directory, which no extractor would apply.
+ */
 export function normalizeEntry(header: RawTarHeader): NormalizedEntry | null {
   const { path, escaped } = cleanMemberPath(header.name);
-  if (path === "/") return null;
+  if (path === "/" && kindOf(header.type) !== "dir") return null;
   let kind = kindOf(header.type);
   let entryPath = path;
   const base = posix.basename(path);

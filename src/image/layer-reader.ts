@@ -19,6 +19,8 @@ export type CaptureDecision = (entry: LayerEntry, entryIndex: number) => number 
 
 export interface LayerReadResult {
   index: number;
+  /** Tar members as stored, including the root directory entry and AUFS metadata. */
+  members: number;
   entries: LayerEntry[];
   /** Kept member bytes by entry index. */
   captured: Map<number, Buffer>;
@@ -105,6 +107,7 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
   const oversized = new Map<number, number>();
   const warnings: string[] = [];
   let compression: Compression | undefined;
+  let members = 0;
 
   let source = await layer.open(signal);
   let compressedTap: Tap | undefined;
@@ -143,6 +146,7 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
     extract.on("entry", (header, stream, next) => {
       // Destroying the extractor destroys the member stream with the same error; it is reported once, below.
       stream.on("error", () => undefined);
+      members++;
       const entryIndex = entries.length;
       const normalized = normalizeEntry(header);
       if (normalized === null) {
@@ -225,6 +229,7 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
   }
   return {
     index: layer.index,
+    members,
     entries,
     captured,
     oversized,

@@ -82,6 +82,8 @@ function countNodes(node: FsNode): number {
 
 export class SquashedTree {
   readonly root: FsNode = newDir(-1);
+  /** Whether a layer listed the root directory as a member ("./"); then it counts as a directory. */
+  private rootListed = false;
   readonly whiteouts: WhiteoutDetail[] = [];
   readonly opaqueDirs: { layer: number; path: string }[] = [];
   readonly warnings: string[] = [];
@@ -206,6 +208,12 @@ export class SquashedTree {
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       if (entry.kind === "opaque" || entry.kind === "whiteout" || entry.kind === "other") continue;
+      if (entry.path === "/") {
+        // The root's own member: its mode and owner apply (a world-writable root matters), nothing else.
+        Object.assign(this.root, { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: entry.mtime, layer });
+        this.rootListed = true;
+        continue;
+      }
       const target = this.parentFor(entry.path, layer);
       if (!target) continue;
       const { dir, name } = target;
@@ -286,6 +294,7 @@ export class SquashedTree {
       setgid: [],
       worldWritableFiles: [],
     };
+    if (this.rootListed) s.directories++;
     for (const [path, node] of this.walk()) {
       switch (node.kind) {
         case "file":

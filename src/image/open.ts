@@ -1,0 +1,33 @@
+/**
+ * One entry point for every image reference form (DESIGN.md contract):
+ * `docker-archive:PATH`, `oci-archive:PATH`, `oci:DIR[:TAG]`, `dir:PATH`, and a bare
+ * `[REGISTRY/]REPO[:TAG][@DIGEST]` (or `docker://…`, as skopeo writes it) for a registry.
+ */
+import { ShipshapeError } from "../errors.js";
+import type { OpenedImage, OpenOptions } from "./source.js";
+import { openDirectory } from "./sources/dir.js";
+import { openDockerArchive } from "./sources/docker-archive.js";
+import { openOciArchive } from "./sources/oci-archive.js";
+import { openOciLayout } from "./sources/oci-layout.js";
+import { openRegistryImage } from "./sources/registry.js";
+
+const TRANSPORTS = ["docker-archive:", "oci-archive:", "oci:", "dir:", "docker://"] as const;
+
+export async function openImage(reference: string, options: OpenOptions = {}): Promise<OpenedImage> {
+  const text = reference.trim();
+  if (text === "") throw new ShipshapeError("usage", "no image reference given");
+  if (text.startsWith("docker-archive:")) return openDockerArchive(text, options);
+  if (text.startsWith("oci-archive:")) return openOciArchive(text, options);
+  if (text.startsWith("oci:")) return openOciLayout(text, options);
+  if (text.startsWith("dir:")) return openDirectory(text, options);
+  if (text.startsWith("docker://")) return openRegistryImage(text.slice("docker://".length), options);
+  const transport = /^([a-z][a-z0-9+.-]*):(?!\d|\/\/)/.exec(text);
+  if (transport && !text.includes("/") && !TRANSPORTS.some((t) => text.startsWith(t))) {
+    // `containers-storage:x`, `docker-daemon:x`: say what we read instead of a confusing registry error.
+    throw new ShipshapeError(
+      "usage",
+      `unsupported image transport "${transport[1]}:" in ${JSON.stringify(text)}; use docker-archive:, oci-archive:, oci:, dir: or a registry reference`,
+    );
+  }
+  return openRegistryImage(text, options);
+}
