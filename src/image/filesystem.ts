@@ -247,6 +247,12 @@ export class ImageFilesystem {
   }
 }
 
+/** Layer errors name the layer; a user also needs to know which image: prefix the reference once. */
+function namingInput(err: unknown, reference: string): unknown {
+  if (!(err instanceof ShipshapeError) || err.message.includes(reference)) return err;
+  return new ShipshapeError(err.kind, `${reference}: ${err.message}`, { cause: err, exitCode: err.exitCode });
+}
+
 /** Run `tasks` with at most `limit` in flight; rejects on the first failure and stops starting new ones. */
 async function runPool<T>(count: number, limit: number, task: (i: number) => Promise<T>): Promise<T[]> {
   const results = new Array<T>(count);
@@ -341,6 +347,8 @@ export async function readFilesystem(
     const fs = new ImageFilesystem(tree, results, requests, loader);
     await fs.prefetchRequested();
     return fs;
+  } catch (err) {
+    throw namingInput(err, image.reference);
   } finally {
     options.signal?.removeEventListener("abort", onOuterAbort);
   }

@@ -81,7 +81,7 @@ const containerConfigSchema = z.looseObject({
       Retries: z.number().optional(),
     })
     .nullish(),
-  Shell: z.array(z.string()).optional(),
+  Shell: nullableStrings,
   OnBuild: nullableStrings,
 });
 

@@ -59,7 +59,7 @@ export interface ContainerConfig {
   Volumes?: Record<string, unknown> | null;
   StopSignal?: string;
   Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number } | null;
-  Shell?: string[];
+  Shell?: string[] | null;
   OnBuild?: string[] | null;
 }
 

@@ -23,7 +23,7 @@ export function runCli(
   const env = { ...process.env, SHIPSHAPE_CACHE_DIR: "/nonexistent-use-flags", ...options.env };
   const command = options.measureMemory ? "/usr/bin/time" : process.execPath;
   const argv = options.measureMemory
-    ? ["-f", "SHIPSHAPE_MAXRSS=%M", process.execPath, bin, ...args]
+    ? ["-q", "-f", "SHIPSHAPE_MAXRSS=%M", process.execPath, bin, ...args]
     : [bin, ...args];
   const r = spawnSync(command, argv, { env, input: options.input ?? "", encoding: "utf8", timeout: 120_000 });
   let stderr = r.stderr;
