@@ -197,7 +197,7 @@ export class SquashedTree {
         this.opaqueDirs.push({ layer, path: entry.path });
         continue;
       }
-      if (node && node.parent) node.parent.children!.delete(node.name);
+      if (node?.parent) node.parent.children!.delete(node.name);
       this.whiteouts.push({
         layer,
         path: entry.path,
@@ -210,7 +210,13 @@ export class SquashedTree {
       if (entry.kind === "opaque" || entry.kind === "whiteout" || entry.kind === "other") continue;
       if (entry.path === "/") {
         // The root's own member: its mode and owner apply (a world-writable root matters), nothing else.
-        Object.assign(this.root, { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: entry.mtime, layer });
+        Object.assign(this.root, {
+          mode: entry.mode,
+          uid: entry.uid,
+          gid: entry.gid,
+          mtime: entry.mtime,
+          layer,
+        });
         this.rootListed = true;
         continue;
       }

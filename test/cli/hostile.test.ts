@@ -72,7 +72,11 @@ describe("the decompression bomb past the per-file limit", () => {
   it("is stopped by the compression-ratio limit, in bounded memory", () => {
     const path = fixturePath("hostile", "corrupt", "gzip-bomb.oci.tar");
     const r = inspect(`oci-archive:${path}`, ["--max-file-size", "16GiB"], true);
-    expectOneLineError(r, path, /layer 1 .*decompression bomb: .* \(ratio above 200; raise --max-compression-ratio/);
+    expectOneLineError(
+      r,
+      path,
+      /layer 1 .*decompression bomb: .* \(ratio above 200; raise --max-compression-ratio/,
+    );
     expect(r.maxRssKiB).toBeLessThan(200 * 1024);
   });
 
@@ -98,12 +102,18 @@ describe("hostile-real/corrupt (from other tools' suites)", () => {
  * containerd resolves them. hardlink-escape: links to /etc/shadow, which the image lacks, are skipped.
  */
 const escapeOutcomes: Record<string, { files: number; warnings: RegExp[] }> = {
-  "path-traversal.oci.tar": { files: 5, warnings: [/"\.\.\/\.\.\/etc\/evil" climbs above the root; read as \/etc\/evil/] },
+  "path-traversal.oci.tar": {
+    files: 5,
+    warnings: [/"\.\.\/\.\.\/etc\/evil" climbs above the root; read as \/etc\/evil/],
+  },
   "absolute-path.oci.tar": { files: 4, warnings: [] },
   "symlink-escape.oci.tar": { files: 5, warnings: [] },
   "hardlink-escape.oci.tar": {
     files: 3,
-    warnings: [/shadow-link -> \/etc\/shadow: the target is not in the image; skipped/, /shadow-link2 .*skipped/],
+    warnings: [
+      /shadow-link -> \/etc\/shadow: the target is not in the image; skipped/,
+      /shadow-link2 .*skipped/,
+    ],
   },
 };
 

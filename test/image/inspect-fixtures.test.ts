@@ -50,7 +50,9 @@ const names = readdirSync(imagesDir)
   .map((f) => f.replace(/\.oci\.tar$/, ""));
 
 function expectedFor(name: string): ExpectedImage {
-  const raw = JSON.parse(readFileSync(fixturePath("expected", `${name}.image.json`), "utf8")) as ExpectedImage & {
+  const raw = JSON.parse(
+    readFileSync(fixturePath("expected", `${name}.image.json`), "utf8"),
+  ) as ExpectedImage & {
     platforms?: Record<string, ExpectedImage>;
   };
   return raw.platforms ? raw.platforms["linux/amd64"]! : raw;
@@ -120,7 +122,12 @@ describe("derived forms: OCI layout directory and docker-archive", () => {
     const dockerArchive = join(work, `${name}.docker.tar`);
     execFileSync(
       "skopeo",
-      ["copy", "--quiet", `oci:${layout}:${expected.refName}`, `docker-archive:${dockerArchive}:${name}:${expected.refName}`],
+      [
+        "copy",
+        "--quiet",
+        `oci:${layout}:${expected.refName}`,
+        `docker-archive:${dockerArchive}:${name}:${expected.refName}`,
+      ],
       { stdio: "pipe" },
     );
     const fromDocker = await inspectImage(`docker-archive:${dockerArchive}`, { cache: null });
