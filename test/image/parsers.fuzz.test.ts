@@ -138,7 +138,7 @@ describe("squashed tree fuzz", () => {
         path,
         (layers, probe) => {
           const tree = new SquashedTree();
-          layers.forEach((entries, i) => tree.applyLayer(i, entries));
+          for (const [i, entries] of layers.entries()) tree.applyLayer(i, entries);
           const seen = [...tree.walk()];
           expect(seen.length).toBeLessThan(1000);
           for (const p of [`/${probe}`, ...seen.map(([p]) => p)]) {
