@@ -1,0 +1,106 @@
+/**
+ * Where `shipshape inspect` spends its time: runs it once under `node --cpu-prof` and sums the
+ * profile's self time by file (node_modules packages and dist/ modules) and by function, so the
+ * split between startup (module loading), decompression, hashing and tar parsing is visible.
+ *
+ *   node bench/profile.mjs /abs/IMAGE.oci.tar [--top 25]
+ *
+ * Native work done on the main thread (zlib inflate when synchronous, crypto's hash update) shows
+ * under the JS function that called it; work on libuv's thread pool (async zlib) is not sampled,
+ * and shows as "(idle)" on the main thread.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { formatTable } from "./lib/table.mjs";
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(BENCH, "..");
+
+/** A readable place for a script URL: a package, a dist/ file, node's own modules, or V8. */
+function placeOf(url) {
+  if (!url) return "(native / V8)";
+  const path = url.startsWith("file://") ? fileURLToPath(url) : url;
+  const nm = path.lastIndexOf("node_modules/");
+  if (nm >= 0) {
+    const rest = path.slice(nm + "node_modules/".length).split("/");
+    return `npm:${rest[0].startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]}`;
+  }
+  if (path.startsWith("node:")) return path;
+  if (path.startsWith(ROOT)) return relative(ROOT, path);
+  return path;
+}
+
+export function summarize(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfMicros = new Map();
+  const deltas = profile.timeDeltas;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    selfMicros.set(id, (selfMicros.get(id) ?? 0) + (deltas[i] ?? 0));
+  }
+  const byPlace = new Map();
+  const byFunction = new Map();
+  let total = 0;
+  for (const [id, micros] of selfMicros) {
+    const { callFrame } = byId.get(id);
+    const place = callFrame.url ? placeOf(callFrame.url) : callFrame.functionName || "(anonymous)";
+    const fn = `${callFrame.functionName || "(anonymous)"} ${callFrame.url ? `${placeOf(callFrame.url)}:${callFrame.lineNumber + 1}` : ""}`;
+    byPlace.set(place, (byPlace.get(place) ?? 0) + micros);
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + micros);
+    total += micros;
+  }
+  return { total, byPlace, byFunction };
+}
+
+function top(map, total, n) {
+  return [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, micros]) => [name, (micros / 1000).toFixed(0), `${((100 * micros) / total).toFixed(1)}%`]);
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { top: { type: "string", default: "25" } },
+  });
+  const image = positionals[0];
+  if (!image) {
+    process.stderr.write("usage: node bench/profile.mjs /abs/IMAGE.oci.tar [--top 25]\n");
+    process.exit(2);
+  }
+  const dir = join(BENCH, ".work", "profiles");
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const run = spawnSync(
+    process.execPath,
+    [
+      "--cpu-prof",
+      "--cpu-prof-dir",
+      dir,
+      join(ROOT, "bin", "shipshape.js"),
+      "inspect",
+      "--no-cache",
+      "--quiet",
+      "--format",
+      "json",
+      `oci-archive:${resolve(image)}`,
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  if (run.status !== 0) throw new Error(`shipshape inspect exited with ${run.status}`);
+  const [file] = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"));
+  const profile = JSON.parse(await readFile(join(dir, file), "utf8"));
+  const { total, byPlace, byFunction } = summarize(profile);
+  const n = Number(values.top);
+  process.stdout.write(`profile: ${join(dir, file)}, ${(total / 1000).toFixed(0)} ms sampled\n\n`);
+  process.stdout.write(`${formatTable(["self time by file", "ms", "share"], top(byPlace, total, n))}\n\n`);
+  process.stdout.write(
+    `${formatTable(["self time by function", "ms", "share"], top(byFunction, total, n))}\n`,
+  );
+}
+
+await main();
