@@ -12,9 +12,9 @@ import { parseDigest } from "./digest.js";
 import type { EntryKind, LayerEntry } from "./layer-entry.js";
 import type { LayerReadResult } from "./layer-reader.js";
 
-const MAGIC = Buffer.from("SHIPSHAPE-LAYER-CACHE 3\n");
+const MAGIC = Buffer.from("SHIPSHAPE-LAYER-CACHE 4\n");
 /** Bump when the entry encoding or the reader's semantics change. */
-const FORMAT_VERSION = 3;
+const FORMAT_VERSION = 4;
 
 type PackedEntry = [string, EntryKind, number, number, number, number, number, string?];
 

@@ -13,6 +13,7 @@ import { type DigestAlgorithm, DigestHasher, parseDigest } from "./digest.js";
 import { type LayerEntry, normalizeEntry } from "./layer-entry.js";
 import { formatBytes, type ReadLimits } from "./limits.js";
 import type { BlobLayer } from "./source.js";
+import { TarEndGate } from "./tar-end-gate.js";
 
 /** Decide whether to keep a member's bytes: the byte cap to keep it under, or false to skip it. */
 export type CaptureDecision = (entry: LayerEntry, entryIndex: number) => number | false;
@@ -199,7 +200,19 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
     });
 
     const decompressor = createDecompressor(compression);
-    await pipeline(source, compressedTap, decompressor, uncompressedTap, extract, signal ? { signal } : {});
+    const endGate = new TarEndGate();
+    await pipeline(
+      source,
+      compressedTap,
+      decompressor,
+      uncompressedTap,
+      endGate,
+      extract,
+      signal ? { signal } : {},
+    );
+    if (endGate.trailingData) {
+      warnings.push("data after the tar end-of-archive marker was ignored, as container runtimes ignore it");
+    }
   } catch (err) {
     source.destroy();
     if (err instanceof ShipshapeError) throw err;

@@ -340,3 +340,30 @@ describe("layer cache", () => {
     expect(opens).toBe(2);
   });
 });
+
+describe("end of archive", () => {
+  it("members after the end-of-archive marker are not part of the layer (as in Go's archive/tar)", async () => {
+    const first = await makeTar([{ name: "kept.txt", content: "in the archive" }]);
+    const appended = await makeTar([{ name: "after-eof.txt", content: "after the marker" }]);
+    const fs = await readFilesystem(syntheticImage([bufferLayer(Buffer.concat([first, appended]), 0)]), {
+      cache: null,
+    });
+    expect(paths(fs)).toEqual(["/kept.txt"]);
+    expect(fs.warnings.join("\n")).toMatch(/data after the tar end-of-archive marker was ignored/);
+    // The diffID still covers every byte, including what came after the marker.
+    expect(fs.layers[0]!.uncompressedBytes).toBe(first.length + appended.length);
+  });
+
+  it("pax size records and long names keep the header chain in step", async () => {
+    const bytes = await makeTar([
+      { name: `${"d".repeat(120)}/long-name.txt`, content: Buffer.alloc(3000, 65) },
+      { name: "next.txt", content: "x" },
+    ]);
+    const fs = await readFilesystem(syntheticImage([bufferLayer(bytes, 0)]), { cache: null });
+    expect(paths(fs).filter((p) => p.endsWith(".txt"))).toEqual([
+      `/${"d".repeat(120)}/long-name.txt`,
+      "/next.txt",
+    ]);
+    expect(fs.warnings).toEqual([]);
+  });
+});

@@ -15,6 +15,7 @@ import { readBlobLayer } from "../../src/image/layer-reader.js";
 import { withLimits } from "../../src/image/limits.js";
 import { parseImageConfig, parseManifestDocument } from "../../src/image/manifest.js";
 import { PathError, SquashedTree } from "../../src/image/squash.js";
+import { TarEndGate } from "../../src/image/tar-end-gate.js";
 import { bufferLayer, makeTar } from "../helpers/layers.js";
 import { fixturePath } from "../helpers/shared.js";
 
@@ -104,6 +105,50 @@ describe("layer reader fuzz", () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 3000 }), async (bytes) => {
         expect(["ok", "refused"]).toContain(await readMaybe(Buffer.from(bytes)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("end-of-archive gate", () => {
+  async function gate(chunks: Buffer[]): Promise<{ out: Buffer; trailing: boolean }> {
+    const g = new TarEndGate();
+    const parts: Buffer[] = [];
+    g.on("data", (c: Buffer) => parts.push(c));
+    const done = new Promise<void>((resolve, reject) => {
+      g.on("end", resolve);
+      g.on("error", reject);
+    });
+    for (const c of chunks) g.write(c);
+    g.end();
+    await done;
+    return { out: Buffer.concat(parts), trailing: g.trailingData };
+  }
+
+  it("gives the same bytes however the stream is cut into chunks", async () => {
+    const first = await makeTar([
+      { name: `${"p".repeat(130)}/f`, content: Buffer.alloc(1500, 1) },
+      { name: "l", type: "symlink", linkname: "f" },
+      { name: "d/", type: "directory" },
+    ]);
+    const tail = await makeTar([{ name: "after", content: "x" }]);
+    const whole = Buffer.concat([first, tail]);
+    const reference = await gate([whole]);
+    expect(reference.trailing).toBe(true);
+    expect(reference.out.length).toBeLessThan(first.length);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat({ max: whole.length }), { maxLength: 12 }), async (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const chunks: Buffer[] = [];
+        let last = 0;
+        for (const p of [...points, whole.length]) {
+          if (p > last) chunks.push(whole.subarray(last, p));
+          last = p;
+        }
+        const r = await gate(chunks);
+        expect(r.out.equals(reference.out)).toBe(true);
+        expect(r.trailing).toBe(true);
       }),
       { numRuns: 200 },
     );
