@@ -2,8 +2,9 @@
  * Parsers for the JSON documents of an image: index, manifest and config. Pure functions over bytes;
  * every failure is a ShipshapeError that names the document (`what`) and the problem.
  */
-import { z } from "zod";
+import * as v from "valibot";
 import { ShipshapeError } from "../errors.js";
+import { nullishList, nullishRecord, validate } from "../validate.js";
 import { isDigest } from "./digest.js";
 import { isIndexMediaType, isManifestMediaType, isSchema1MediaType, MediaType } from "./media-types.js";
 import type { ImageConfig, ImageIndex, ImageManifest } from "./oci.js";
@@ -12,107 +13,100 @@ import type { ImageConfig, ImageIndex, ImageManifest } from "./oci.js";
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 export const MAX_CONFIG_BYTES = 32 * 1024 * 1024;
 
-const digestSchema = z.string().refine(isDigest, { message: "not a sha256/sha512 digest" });
-const stringMap = z.record(z.string(), z.string());
+export const digestSchema = v.pipe(v.string(), v.check(isDigest, "not a sha256/sha512 digest"));
+const strings = v.array(v.string());
 
-const platformSchema = z.looseObject({
-  os: z.string(),
-  architecture: z.string(),
-  variant: z.string().optional(),
-  "os.version": z.string().optional(),
-  "os.features": z.array(z.string()).optional(),
+const platformSchema = v.looseObject({
+  os: v.string(),
+  architecture: v.string(),
+  variant: v.optional(v.string()),
+  "os.version": v.optional(v.string()),
+  "os.features": v.optional(strings),
 });
 
-const descriptorSchema = z.looseObject({
-  mediaType: z.string(),
+const descriptorSchema = v.looseObject({
+  mediaType: v.string(),
   digest: digestSchema,
-  size: z.number().int().nonnegative(),
-  urls: z
-    .array(z.string())
-    .nullish()
-    .transform((v) => v ?? undefined),
-  annotations: stringMap.nullish().transform((v) => v ?? undefined),
-  platform: platformSchema.optional(),
-  artifactType: z.string().optional(),
+  size: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  urls: nullishList(v.string()),
+  annotations: nullishRecord(v.string()),
+  platform: v.optional(platformSchema),
+  artifactType: v.optional(v.string()),
 });
 
-const indexSchema = z.looseObject({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
+const indexSchema = v.looseObject({
+  schemaVersion: v.literal(2),
+  mediaType: v.optional(v.string()),
+  artifactType: v.optional(v.string()),
   // Docker 25+ `docker save` of an untagged image writes `"manifests": null`.
-  manifests: z
-    .array(descriptorSchema)
-    .nullable()
-    .transform((v) => v ?? []),
-  subject: descriptorSchema.optional(),
-  annotations: stringMap.nullish().transform((v) => v ?? undefined),
+  manifests: v.pipe(
+    v.nullable(v.array(descriptorSchema)),
+    v.transform((x) => x ?? []),
+  ),
+  subject: v.optional(descriptorSchema),
+  annotations: nullishRecord(v.string()),
 });
 
-const manifestSchema = z.looseObject({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  artifactType: z.string().optional(),
+const manifestSchema = v.looseObject({
+  schemaVersion: v.literal(2),
+  mediaType: v.optional(v.string()),
+  artifactType: v.optional(v.string()),
   config: descriptorSchema,
-  layers: z.array(descriptorSchema),
-  subject: descriptorSchema.optional(),
-  annotations: stringMap.nullish().transform((v) => v ?? undefined),
+  layers: v.array(descriptorSchema),
+  subject: v.optional(descriptorSchema),
+  annotations: nullishRecord(v.string()),
 });
 
-const nullableStrings = z.array(z.string()).nullish();
-const containerConfigSchema = z.looseObject({
-  User: z.string().optional(),
-  Env: z
-    .array(z.string())
-    .nullish()
-    .transform((v) => v ?? undefined),
-  Entrypoint: nullableStrings,
-  Cmd: nullableStrings,
-  WorkingDir: z.string().optional(),
-  Labels: z.record(z.string(), z.string()).nullish(),
-  ExposedPorts: z.record(z.string(), z.unknown()).nullish(),
-  Volumes: z.record(z.string(), z.unknown()).nullish(),
-  StopSignal: z.string().optional(),
-  Healthcheck: z
-    .looseObject({
-      Test: z.array(z.string()).optional(),
-      Interval: z.number().optional(),
-      Timeout: z.number().optional(),
-      Retries: z.number().optional(),
-    })
-    .nullish(),
-  Shell: nullableStrings,
-  OnBuild: nullableStrings,
+const containerConfigSchema = v.looseObject({
+  User: v.optional(v.string()),
+  Env: nullishList(v.string()),
+  Entrypoint: v.nullish(strings),
+  Cmd: v.nullish(strings),
+  WorkingDir: v.optional(v.string()),
+  Labels: v.nullish(v.record(v.string(), v.string())),
+  ExposedPorts: v.nullish(v.record(v.string(), v.unknown())),
+  Volumes: v.nullish(v.record(v.string(), v.unknown())),
+  StopSignal: v.optional(v.string()),
+  Healthcheck: v.nullish(
+    v.looseObject({
+      Test: v.optional(strings),
+      Interval: v.optional(v.number()),
+      Timeout: v.optional(v.number()),
+      Retries: v.optional(v.number()),
+    }),
+  ),
+  Shell: v.nullish(strings),
+  OnBuild: v.nullish(strings),
 });
 
-const historySchema = z.looseObject({
-  created: z.string().optional(),
-  created_by: z.string().optional(),
-  author: z.string().optional(),
-  comment: z.string().optional(),
-  empty_layer: z.boolean().optional(),
+const historySchema = v.looseObject({
+  created: v.optional(v.string()),
+  created_by: v.optional(v.string()),
+  author: v.optional(v.string()),
+  comment: v.optional(v.string()),
+  empty_layer: v.optional(v.boolean()),
 });
 
-const configSchema = z.looseObject({
-  created: z.string().optional(),
-  author: z.string().optional(),
+const configSchema = v.looseObject({
+  created: v.optional(v.string()),
+  author: v.optional(v.string()),
   // Some builders (bazel, ko) leave these out; an empty string is "unknown".
-  architecture: z.string().default(""),
-  os: z.string().default(""),
-  variant: z.string().optional(),
-  "os.version": z.string().optional(),
-  config: containerConfigSchema.nullish().transform((v) => v ?? undefined),
-  rootfs: z.looseObject({
-    type: z.string(),
-    diff_ids: z
-      .array(digestSchema)
-      .nullable()
-      .transform((v) => v ?? []),
+  architecture: v.optional(v.string(), ""),
+  os: v.optional(v.string(), ""),
+  variant: v.optional(v.string()),
+  "os.version": v.optional(v.string()),
+  config: v.pipe(
+    v.nullish(containerConfigSchema),
+    v.transform((x) => x ?? undefined),
+  ),
+  rootfs: v.looseObject({
+    type: v.string(),
+    diff_ids: v.pipe(
+      v.nullable(v.array(digestSchema)),
+      v.transform((x) => x ?? []),
+    ),
   }),
-  history: z
-    .array(historySchema)
-    .nullish()
-    .transform((v) => v ?? undefined),
+  history: nullishList(historySchema),
 });
 
 /** Decode bytes as JSON, with a one-line error naming the document. */
@@ -127,14 +121,6 @@ export function parseJsonDocument(bytes: Uint8Array, what: string, maxBytes = MA
     const detail = err instanceof Error ? err.message : String(err);
     throw new ShipshapeError("input", `${what} is not valid JSON: ${detail}`);
   }
-}
-
-function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
-  throw new ShipshapeError("input", `${what} is malformed${where}: ${issue?.message ?? "invalid"}`);
 }
 
 export type ManifestDocument =

@@ -5,8 +5,8 @@
  * entry points built on them.
  */
 import { readFileSync } from "node:fs";
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
 import { ShipshapeError } from "../../src/errors.js";
 import {
   anchoredDomainRegexp,
@@ -45,24 +45,25 @@ import {
 } from "../../src/image/reference.js";
 import { dataPath } from "../helpers/shared.js";
 
-const CaseSchema = z.object({
-  id: z.string(),
-  suite: z.string(),
-  line: z.number(),
-  input: z.string().nullable().optional(),
-  inputs: z.array(z.string()).optional(),
-  expect: z.record(z.string(), z.unknown()),
+const CaseSchema = v.object({
+  id: v.string(),
+  suite: v.string(),
+  line: v.number(),
+  input: v.nullish(v.string()),
+  inputs: v.optional(v.array(v.string())),
+  expect: v.record(v.string(), v.unknown()),
 });
-type Case = z.infer<typeof CaseSchema>;
+type Case = v.InferOutput<typeof CaseSchema>;
 
-const DataSchema = z.object({
-  source: z.object({ repo: z.string(), commit: z.string() }),
-  counts: z.record(z.string(), z.number()),
-  total: z.number(),
-  cases: z.array(CaseSchema),
+const DataSchema = v.object({
+  source: v.object({ repo: v.string(), commit: v.string() }),
+  counts: v.record(v.string(), v.number()),
+  total: v.number(),
+  cases: v.array(CaseSchema),
 });
 
-const data = DataSchema.parse(
+const data = v.parse(
+  DataSchema,
   JSON.parse(readFileSync(dataPath("reference", "reference-cases.json"), "utf8")),
 );
 
@@ -75,9 +76,9 @@ const GO_TEST_BINARY: ParseOptions = { digestAlgorithms: ["sha256"] };
 /** Vectors we do not run, by id, with the reason. Kept empty; the count is asserted below. */
 const NOT_APPLICABLE: ReadonlyMap<string, string> = new Map();
 
-const ErrorExpect = z.object({ err: z.string().nullable() });
-const Valid = z.object({ valid: z.boolean() });
-const DomainPath = z.object({ domain: z.string(), path: z.string() });
+const ErrorExpect = v.object({ err: v.nullable(v.string()) });
+const Valid = v.object({ valid: v.boolean() });
+const DomainPath = v.object({ domain: v.string(), path: v.string() });
 
 function input(c: Case): string {
   if (typeof c.input !== "string") throw new Error(`${c.id} has no input`);
@@ -126,12 +127,16 @@ function expectSubmatches(
 
 const runners: Record<string, (c: Case) => void> = {
   "reference_test.go:TestReferenceParse": (c) => {
-    const e = ErrorExpect.extend({
-      repository: z.string(),
-      domain: z.string(),
-      tag: z.string(),
-      digest: z.string(),
-    }).parse(c.expect);
+    const e = v.parse(
+      v.object({
+        ...ErrorExpect.entries,
+        repository: v.string(),
+        domain: v.string(),
+        tag: v.string(),
+        digest: v.string(),
+      }),
+      c.expect,
+    );
     if (e.err !== null) {
       expectGoError(() => parse(input(c), GO_TEST_BINARY), e.err);
       return;
@@ -143,24 +148,31 @@ const runners: Record<string, (c: Case) => void> = {
     expectTagAndDigest(ref, e.tag, e.digest);
   },
   "reference_test.go:TestWithNameFailure": (c) => {
-    const e = z.object({ err: z.string() }).parse(c.expect);
+    const e = v.parse(v.object({ err: v.string() }), c.expect);
     expectGoError(() => withName(input(c)), e.err);
   },
   "reference_test.go:TestDomainAndPath": (c) => {
-    const e = DomainPath.parse(c.expect);
+    const e = v.parse(DomainPath, c.expect);
     const ref = withName(input(c));
     expect({ domain: ref.domain, path: ref.path }).toEqual(e);
   },
   "reference_test.go:TestSerialization": (c) => {
-    const e = ErrorExpect.extend({
-      description: z.string(),
-      name: z.string(),
-      tag: z.string(),
-      digest: z.string(),
-    }).parse(c.expect);
+    const e = v.parse(
+      v.object({
+        ...ErrorExpect.entries,
+        description: v.string(),
+        name: v.string(),
+        tag: v.string(),
+        digest: v.string(),
+      }),
+      c.expect,
+    );
     // As Go's test: a JSON document whose Field is unmarshalled with Parse and marshalled back.
     const document = JSON.stringify({ Description: e.description, Field: input(c) });
-    const field = z.object({ Description: z.string(), Field: z.string() }).parse(JSON.parse(document)).Field;
+    const field = v.parse(
+      v.object({ Description: v.string(), Field: v.string() }),
+      JSON.parse(document),
+    ).Field;
     if (e.err !== null) {
       expectGoError(() => parse(field, GO_TEST_BINARY), e.err);
       return;
@@ -171,23 +183,25 @@ const runners: Record<string, (c: Case) => void> = {
     expect(JSON.stringify({ Description: e.description, Field: referenceString(ref) })).toBe(document);
   },
   "reference_test.go:TestWithTag": (c) => {
-    const e = z
-      .object({ name: z.string(), digest: z.string().nullable(), tag: z.string(), combined: z.string() })
-      .parse(c.expect);
+    const e = v.parse(
+      v.object({ name: v.string(), digest: v.nullable(v.string()), tag: v.string(), combined: v.string() }),
+      c.expect,
+    );
     let ref = withName(e.name);
     if (e.digest) ref = withDigest(ref, e.digest);
     expect(referenceString(withTag(ref, e.tag))).toBe(e.combined);
   },
   "reference_test.go:TestWithDigest": (c) => {
-    const e = z
-      .object({ name: z.string(), digest: z.string(), tag: z.string(), combined: z.string() })
-      .parse(c.expect);
+    const e = v.parse(
+      v.object({ name: v.string(), digest: v.string(), tag: v.string(), combined: v.string() }),
+      c.expect,
+    );
     let ref = withName(e.name);
     if (e.tag !== "") ref = withTag(ref, e.tag);
     expect(referenceString(withDigest(ref, e.digest))).toBe(e.combined);
   },
   "reference_test.go:TestParseNamed": (c) => {
-    const e = ErrorExpect.extend({ domain: z.string(), path: z.string() }).parse(c.expect);
+    const e = v.parse(v.object({ ...ErrorExpect.entries, domain: v.string(), path: v.string() }), c.expect);
     if (e.err !== null) {
       expectGoError(() => parseNamed(input(c), GO_TEST_BINARY), e.err);
       return;
@@ -200,9 +214,10 @@ const runners: Record<string, (c: Case) => void> = {
   "normalize_test.go:TestValidateRemoteName:validRepositoryNames": (c) => expectValidity(c),
   "normalize_test.go:TestValidateRemoteName:invalidRepositoryNames": (c) => expectValidity(c),
   "normalize_test.go:TestParseRepositoryInfo": (c) => {
-    const e = z
-      .object({ familiar: z.string(), full: z.string(), domain: z.string(), path: z.string() })
-      .parse(c.expect);
+    const e = v.parse(
+      v.object({ familiar: v.string(), full: v.string(), domain: v.string(), path: v.string() }),
+      c.expect,
+    );
     const names = c.inputs ?? [];
     expect(names.length).toBeGreaterThanOrEqual(2);
     for (const name of names) {
@@ -214,45 +229,48 @@ const runners: Record<string, (c: Case) => void> = {
     }
   },
   "normalize_test.go:TestParseAnyReference": (c) => {
-    const e = z.object({ string: z.string(), bareDigest: z.boolean().optional() }).parse(c.expect);
+    const e = v.parse(v.object({ string: v.string(), bareDigest: v.optional(v.boolean()) }), c.expect);
     const ref = parseAnyReference(input(c), GO_TEST_BINARY);
     expect(referenceString(ref)).toBe(e.string);
     expect(isNamed(ref)).toBe(e.bareDigest !== true);
   },
   "normalize_test.go:TestNormalizedSplitHostname": (c) => {
-    const e = DomainPath.parse(c.expect);
+    const e = v.parse(DomainPath, c.expect);
     const ref = parseNormalizedNamed(input(c), GO_TEST_BINARY);
     expect({ domain: ref.domain, path: ref.path }).toEqual(e);
   },
   "normalize_test.go:TestMatch": (c) => {
-    const e = z.object({ expected: z.boolean(), pattern: z.string(), reference: z.string() }).parse(c.expect);
+    const e = v.parse(
+      v.object({ expected: v.boolean(), pattern: v.string(), reference: v.string() }),
+      c.expect,
+    );
     expect(familiarMatch(e.pattern, parseAnyReference(e.reference, GO_TEST_BINARY))).toBe(e.expected);
   },
   "normalize_test.go:TestParseDockerRef": (c) => {
-    const e = z.object({ expected: z.string(), name: z.string() }).parse(c.expect);
+    const e = v.parse(v.object({ expected: v.string(), name: v.string() }), c.expect);
     expect(referenceString(parseDockerRef(input(c), GO_TEST_BINARY))).toBe(e.expected);
   },
   "regexp_test.go:TestDomainRegexp": (c) => {
-    const e = z.object({ match: z.boolean() }).parse(c.expect);
+    const e = v.parse(v.object({ match: v.boolean() }), c.expect);
     expect(isDomainAndPort(input(c))).toBe(e.match);
     expect(anchoredDomainRegexp.test(input(c))).toBe(e.match);
   },
   "regexp_test.go:TestFullNameRegexp": (c) => {
-    const e = z.object({ match: z.boolean(), subs: z.array(z.string()).nullable() }).parse(c.expect);
+    const e = v.parse(v.object({ match: v.boolean(), subs: v.nullable(v.array(v.string())) }), c.expect);
     const text = input(c);
     const scanned = matchName(text);
     expectSubmatches(scanned && [text, scanned.domain, scanned.path], text, e.match, e.subs);
     expectSubmatches(findStringSubmatch(anchoredNameRegexp, text), text, e.match, e.subs);
   },
   "regexp_test.go:TestReferenceRegexp": (c) => {
-    const e = z.object({ match: z.boolean(), subs: z.array(z.string()).nullable() }).parse(c.expect);
+    const e = v.parse(v.object({ match: v.boolean(), subs: v.nullable(v.array(v.string())) }), c.expect);
     const text = input(c);
     const scanned = matchReference(text);
     expectSubmatches(scanned && [text, scanned.name, scanned.tag, scanned.digest], text, e.match, e.subs);
     expectSubmatches(findStringSubmatch(referenceRegexp, text), text, e.match, e.subs);
   },
   "regexp_test.go:TestIdentifierRegexp": (c) => {
-    const e = z.object({ match: z.boolean() }).parse(c.expect);
+    const e = v.parse(v.object({ match: v.boolean() }), c.expect);
     expect(isIdentifier(input(c))).toBe(e.match);
     expect(anchoredIdentifierRegexp.test(input(c))).toBe(e.match);
   },
@@ -260,7 +278,7 @@ const runners: Record<string, (c: Case) => void> = {
 
 /** TestValidateReferenceName / TestValidateRemoteName: whether ParseNormalizedNamed accepts the name. */
 function expectValidity(c: Case): void {
-  const { valid } = Valid.parse(c.expect);
+  const { valid } = v.parse(Valid, c.expect);
   if (valid) {
     expect(parseNormalizedNamed(input(c), GO_TEST_BINARY).path.length).toBeGreaterThan(0);
   } else {
@@ -340,7 +358,7 @@ describe("parseReference (the shipshape contract)", () => {
   it("normalises every name of TestParseRepositoryInfo like ParseNormalizedNamed", () => {
     expect(repositoryInfo.length).toBeGreaterThan(0);
     for (const c of repositoryInfo) {
-      const e = z.object({ familiar: z.string(), full: z.string() }).parse(c.expect);
+      const e = v.parse(v.object({ familiar: v.string(), full: v.string() }), c.expect);
       for (const name of c.inputs ?? []) {
         const ref = parseReference(name);
         expect(ref).toStrictEqual(parseNormalizedNamed(name));
@@ -405,7 +423,7 @@ describe("parseReference (the shipshape contract)", () => {
 
   it("withDefaultTag adds latest only to a bare name and lets a digest win over a tag", () => {
     for (const c of data.cases.filter((x) => x.suite === "normalize_test.go:TestParseDockerRef")) {
-      const e = z.object({ expected: z.string() }).parse(c.expect);
+      const e = v.parse(v.object({ expected: v.string() }), c.expect);
       expect(referenceString(withDefaultTag(parseReference(input(c))))).toBe(e.expected);
     }
   });

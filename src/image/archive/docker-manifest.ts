@@ -4,7 +4,7 @@
  * `LayerSources` since 25), jib writes the same keys in lower case. Pure; every failure is a
  * ShipshapeError naming the document.
  */
-import { z } from "zod";
+import * as v from "valibot";
 import { ShipshapeError } from "../../errors.js";
 import { isDigest } from "../digest.js";
 import { MAX_MANIFEST_BYTES, parseJsonDocument } from "../manifest.js";
@@ -27,23 +27,23 @@ export interface DockerArchiveImage {
   layerSources: Record<string, LayerSource>;
 }
 
-const layerSourceSchema = z.looseObject({
-  mediaType: z.string(),
-  size: z.number().int().nonnegative(),
-  digest: z.string().refine(isDigest, { message: "not a sha256/sha512 digest" }),
-  urls: z.array(z.string()).nullish(),
+const layerSourceSchema = v.looseObject({
+  mediaType: v.string(),
+  size: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  digest: v.pipe(v.string(), v.check(isDigest, "not a sha256/sha512 digest")),
+  urls: v.nullish(v.array(v.string())),
 });
 
-const strings = z.array(z.string());
+const strings = v.array(v.string());
 
-const entrySchema = z.looseObject({
-  Config: z.string().optional(),
-  config: z.string().optional(),
-  RepoTags: strings.nullish(),
-  repoTags: strings.nullish(),
-  Layers: strings.nullish(),
-  layers: strings.nullish(),
-  LayerSources: z.record(z.string(), layerSourceSchema).nullish(),
+const entrySchema = v.looseObject({
+  Config: v.optional(v.string()),
+  config: v.optional(v.string()),
+  RepoTags: v.nullish(strings),
+  repoTags: v.nullish(strings),
+  Layers: v.nullish(strings),
+  layers: v.nullish(strings),
+  LayerSources: v.nullish(v.record(v.string(), layerSourceSchema)),
 });
 
 export function parseDockerArchiveManifest(bytes: Uint8Array, what: string): DockerArchiveImage[] {
@@ -56,16 +56,17 @@ export function parseDockerArchiveManifest(bytes: Uint8Array, what: string): Doc
   }
   if (value.length === 0) throw new ShipshapeError("input", `${what} lists no images`);
   return value.map((raw, i) => {
-    const result = entrySchema.safeParse(raw);
+    const result = v.safeParse(entrySchema, raw);
     if (!result.success) {
-      const issue = result.error.issues[0];
-      const where = issue && issue.path.length > 0 ? `.${issue.path.join(".")}` : "";
+      const issue = result.issues[0];
+      const path = issue ? v.getDotPath(issue) : null;
+      const where = path ? `.${path}` : "";
       throw new ShipshapeError(
         "input",
         `${what} is malformed at [${i}]${where}: ${issue?.message ?? "invalid"}`,
       );
     }
-    const e = result.data;
+    const e = result.output;
     const config = e.Config ?? e.config;
     if (config === undefined || config === "")
       throw new ShipshapeError("input", `${what} image [${i}] names no Config file`);

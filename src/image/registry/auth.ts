@@ -4,7 +4,7 @@
  * with `refresh_token` grants for identity tokens. Tokens are cached per scope until shortly before
  * they expire. Secrets go into the redactor and never into a message.
  */
-import { z } from "zod";
+import * as v from "valibot";
 import { ShipshapeError } from "../../errors.js";
 import { readErrorCode, statusText } from "./api-errors.js";
 import { type Challenge, findChallenge } from "./challenge.js";
@@ -16,10 +16,10 @@ const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
 /** The distribution token spec's default lifetime when the server does not say. */
 const DEFAULT_TOKEN_SECONDS = 60;
 
-const tokenResponseSchema = z.looseObject({
-  token: z.string().optional(),
-  access_token: z.string().optional(),
-  expires_in: z.number().optional(),
+const tokenResponseSchema = v.looseObject({
+  token: v.optional(v.string()),
+  access_token: v.optional(v.string()),
+  expires_in: v.optional(v.number()),
 });
 
 interface CachedToken {
@@ -211,11 +211,11 @@ export class RegistryAuthenticator {
         ),
       server,
     );
-    let parsed: z.infer<typeof tokenResponseSchema>;
+    let parsed: v.InferOutput<typeof tokenResponseSchema>;
     try {
-      const result = tokenResponseSchema.safeParse(JSON.parse(bytes.toString("utf8")));
+      const result = v.safeParse(tokenResponseSchema, JSON.parse(bytes.toString("utf8")));
       if (!result.success) throw new Error("shape");
-      parsed = result.data;
+      parsed = result.output;
     } catch {
       throw new ShipshapeError(
         "network",

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import * as v from "valibot";
 import { ShipshapeError } from "../../errors.js";
 
 export type RegistryLogin =
@@ -41,20 +41,20 @@ const DOCKER_HUB_ALIASES = new Set(["docker.io", "index.docker.io", "registry-1.
 /** The server URL `docker login` stores Docker Hub credentials under. */
 export const DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/";
 
-const authEntrySchema = z.looseObject({
-  auth: z.string().optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  identitytoken: z.string().optional(),
+const authEntrySchema = v.looseObject({
+  auth: v.optional(v.string()),
+  username: v.optional(v.string()),
+  password: v.optional(v.string()),
+  identitytoken: v.optional(v.string()),
 });
 
-const authFileSchema = z.looseObject({
-  auths: z.record(z.string(), authEntrySchema.nullable()).nullish(),
-  credHelpers: z.record(z.string(), z.string()).nullish(),
-  credsStore: z.string().nullish(),
+const authFileSchema = v.looseObject({
+  auths: v.nullish(v.record(v.string(), v.nullable(authEntrySchema))),
+  credHelpers: v.nullish(v.record(v.string(), v.string())),
+  credsStore: v.nullish(v.string()),
 });
 
-export type AuthFile = z.infer<typeof authFileSchema>;
+export type AuthFile = v.InferOutput<typeof authFileSchema>;
 
 /**
  * The files podman reads, in its order: `$REGISTRY_AUTH_FILE` (else `$XDG_RUNTIME_DIR/containers/auth.json`),
@@ -89,12 +89,14 @@ export function parseAuthFile(bytes: Uint8Array, path: string): AuthFile {
     // JSON.parse's message can quote the text around the error, i.e. a secret: leave it out.
     throw new ShipshapeError("input", `auth file ${path} is not valid JSON`);
   }
-  const result = authFileSchema.safeParse(value);
+  // Not validate(): valibot's messages may quote the received value, i.e. a secret.
+  const result = v.safeParse(authFileSchema, value);
   if (!result.success) {
-    const where = result.error.issues[0]?.path.join(".") || "(top level)";
+    const issue = result.issues[0];
+    const where = (issue ? v.getDotPath(issue) : null) || "(top level)";
     throw new ShipshapeError("input", `auth file ${path} is malformed at ${where}`);
   }
-  return result.data;
+  return result.output;
 }
 
 /**
@@ -126,7 +128,7 @@ export function authKeyCandidates(domain: string, repository: string): string[] 
 
 /** The login an `auths` entry holds, if any. */
 export function decodeAuthEntry(
-  entry: z.infer<typeof authEntrySchema>,
+  entry: v.InferOutput<typeof authEntrySchema>,
   key: string,
   path: string,
 ): RegistryLogin | undefined {
@@ -161,7 +163,7 @@ export function findAuthEntry(
   file: AuthFile,
   domain: string,
   repository: string,
-): { key: string; entry: z.infer<typeof authEntrySchema> } | undefined {
+): { key: string; entry: v.InferOutput<typeof authEntrySchema> } | undefined {
   const entries = Object.entries(file.auths ?? {});
   for (const wanted of authKeyCandidates(domain, repository)) {
     // Exact keys first (what podman writes), then keys that only normalise to it (docker's URLs).
@@ -231,7 +233,7 @@ async function readAuthFile(path: string, warnings: string[]): Promise<Uint8Arra
   }
 }
 
-const helperReplySchema = z.looseObject({ Username: z.string().optional(), Secret: z.string().optional() });
+const helperReplySchema = v.looseObject({ Username: v.optional(v.string()), Secret: v.optional(v.string()) });
 
 /**
  * Run `docker-credential-<name> get` with the server URL on stdin, per the docker-credential-helpers
@@ -284,11 +286,11 @@ export async function runCredentialHelper(
     }
     return undefined;
   }
-  let reply: z.infer<typeof helperReplySchema>;
+  let reply: v.InferOutput<typeof helperReplySchema>;
   try {
-    const parsed = helperReplySchema.safeParse(JSON.parse(result.stdout));
+    const parsed = v.safeParse(helperReplySchema, JSON.parse(result.stdout));
     if (!parsed.success) throw new Error("shape");
-    reply = parsed.data;
+    reply = parsed.output;
   } catch {
     warn(`credential helper ${program}${where} answered something other than its JSON reply; ignoring it`);
     return undefined;
