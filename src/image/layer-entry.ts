@@ -33,15 +33,18 @@ export interface LayerEntry {
   mtime: number;
 }
 
+/** What a tar header says of a member (see tar-reader.ts), before normalisation. */
 export interface RawTarHeader {
   name: string;
-  type: string | null;
-  mode: number | null | undefined;
-  uid: number | null | undefined;
-  gid: number | null | undefined;
-  size: number | null | undefined;
-  linkname: string | null | undefined;
-  mtime?: Date | null | undefined;
+  /** The tar type flag: "0" file, "1" hard link, "2" symlink, "3"/"4" devices, "5" dir, "6" fifo… */
+  typeflag: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  linkname: string;
+  /** Seconds since the epoch. */
+  mtime: number;
 }
 
 const WHITEOUT_PREFIX = ".wh.";
@@ -70,22 +73,22 @@ export function cleanMemberPath(name: string): { path: string; escaped: boolean 
   return { path: `/${out.join("/")}`, escaped };
 }
 
-function kindOf(type: string | null): EntryKind {
-  switch (type) {
-    case "file":
-    case "contiguous-file":
+function kindOf(typeflag: string): EntryKind {
+  switch (typeflag) {
+    case "0":
+    case "7": // contiguous file: a regular file everywhere that matters
       return "file";
-    case "directory":
+    case "5":
       return "dir";
-    case "symlink":
+    case "2":
       return "symlink";
-    case "link":
+    case "1":
       return "hardlink";
-    case "character-device":
+    case "3":
       return "char";
-    case "block-device":
+    case "4":
       return "block";
-    case "fifo":
+    case "6":
       return "fifo";
     default:
       return "other";
@@ -106,8 +109,8 @@ export interface NormalizedEntry {
  */
 export function normalizeEntry(header: RawTarHeader): NormalizedEntry | null {
   const { path, escaped } = cleanMemberPath(header.name);
-  if (path === "/" && kindOf(header.type) !== "dir") return null;
-  let kind = kindOf(header.type);
+  if (path === "/" && kindOf(header.typeflag) !== "dir") return null;
+  let kind = kindOf(header.typeflag);
   let entryPath = path;
   const base = posix.basename(path);
   if (base.startsWith(WHITEOUT_PREFIX)) {
@@ -126,21 +129,21 @@ export function normalizeEntry(header: RawTarHeader): NormalizedEntry | null {
   let link: string | undefined;
   let linkEscaped = false;
   if (kind === "symlink") {
-    link = header.linkname ?? "";
+    link = header.linkname;
   } else if (kind === "hardlink") {
-    const cleaned = cleanMemberPath(header.linkname ?? "");
+    const cleaned = cleanMemberPath(header.linkname);
     link = cleaned.path;
     linkEscaped = cleaned.escaped;
   }
-  const size = kind === "file" && typeof header.size === "number" && header.size > 0 ? header.size : 0;
+  const size = kind === "file" && header.size > 0 ? header.size : 0;
   const entry: LayerEntry = {
     path: entryPath,
     kind,
-    mode: (header.mode ?? 0) & 0o7777,
-    uid: header.uid ?? 0,
-    gid: header.gid ?? 0,
+    mode: header.mode & 0o7777,
+    uid: header.uid,
+    gid: header.gid,
     size,
-    mtime: header.mtime ? Math.floor(header.mtime.getTime() / 1000) : 0,
+    mtime: header.mtime,
   };
   if (link !== undefined) entry.link = link;
   return { entry, escaped, linkEscaped };

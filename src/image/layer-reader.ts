@@ -6,14 +6,13 @@
  */
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import tar from "tar-stream";
 import { describeError, ShipshapeError } from "../errors.js";
 import { type Compression, createDecompressor, detectCompression, peekStream } from "./decompress.js";
 import { type DigestAlgorithm, DigestHasher, parseDigest } from "./digest.js";
 import { type LayerEntry, normalizeEntry } from "./layer-entry.js";
 import { formatBytes, type ReadLimits } from "./limits.js";
 import type { BlobLayer } from "./source.js";
-import { TarEndGate } from "./tar-end-gate.js";
+import { TarReader } from "./tar-reader.js";
 
 /** Decide whether to keep a member's bytes: the byte cap to keep it under, or false to skip it. */
 export type CaptureDecision = (entry: LayerEntry, entryIndex: number) => number | false;
@@ -53,19 +52,30 @@ class Tap extends Transform {
   bytes = 0;
   private readonly check: ((bytes: number) => Error | null) | undefined;
   private readonly onBytes: ((n: number) => void) | undefined;
+  private readonly defer: boolean;
 
+  /**
+   * With `defer`, the work happens in a microtask: zlib hands over a chunk and, before that
+   * microtask runs, queues its next inflate on the thread pool, so inflating overlaps with hashing
+   * and tar parsing instead of waiting for them.
+   */
   constructor(
     algorithm: DigestAlgorithm | null,
-    check?: (bytes: number) => Error | null,
-    onBytes?: (n: number) => void,
+    options: { check?: (bytes: number) => Error | null; onBytes?: (n: number) => void; defer?: boolean } = {},
   ) {
     super({ highWaterMark: 256 * 1024 });
     this.hasher = algorithm ? new DigestHasher(algorithm) : null;
-    this.check = check;
-    this.onBytes = onBytes;
+    this.check = options.check;
+    this.onBytes = options.onBytes;
+    this.defer = options.defer ?? false;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    if (this.defer) queueMicrotask(() => this.process(chunk, callback));
+    else this.process(chunk, callback);
+  }
+
+  private process(chunk: Buffer, callback: TransformCallback): void {
     this.bytes += chunk.length;
     this.hasher?.update(chunk);
     this.onBytes?.(chunk.length);
@@ -87,15 +97,11 @@ function algorithmOf(digest: string | null): DigestAlgorithm {
 /** Turn low-level stream errors into words a user understands. */
 function explain(err: unknown, compression: Compression | undefined): string {
   const message = describeError(err);
-  if (/Unexpected end of data/i.test(message)) return "unexpected end of tar stream (the layer is truncated)";
   if (/unexpected end of file/i.test(message) && compression === "gzip") {
     return "unexpected end of gzip stream (the layer is truncated)";
   }
   if (/incorrect header check|invalid (stored )?block|invalid distance|Z_DATA_ERROR/i.test(message)) {
     return `corrupt ${compression ?? "compressed"} data (${message})`;
-  }
-  if (/Invalid tar header|unknown format|Invalid header/i.test(message)) {
-    return `not a valid tar stream (${message})`;
   }
   return message;
 }
@@ -121,101 +127,85 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
     if (peeked.head.length === 0) {
       throw new ShipshapeError("input", `${label} is empty (0 bytes): not a tar stream`);
     }
-    compressedTap = new Tap(algorithmOf(layer.digest), undefined, options.onBytes);
+    compressedTap = new Tap(algorithmOf(layer.digest), options.onBytes ? { onBytes: options.onBytes } : {});
     const compressedCounter = compressedTap;
-    uncompressedTap = new Tap(algorithmOf(layer.diffID), (bytes) => {
-      if (bytes > limits.maxLayerBytes) {
-        return new ShipshapeError(
-          "limit",
-          `${label} expands past ${formatBytes(limits.maxLayerBytes)} uncompressed, the per-layer limit (raise it with --max-layer-size)`,
-        );
-      }
-      if (
-        compression !== "none" &&
-        bytes > limits.ratioGraceBytes &&
-        bytes / Math.max(1, compressedCounter.bytes) > limits.maxCompressionRatio
-      ) {
-        return new ShipshapeError(
-          "limit",
-          `${label} looks like a decompression bomb: ${formatBytes(compressedCounter.bytes)} compressed expanded to over ${formatBytes(bytes)} (ratio above ${limits.maxCompressionRatio}; raise --max-compression-ratio if this image is genuine)`,
-        );
-      }
-      return null;
+    uncompressedTap = new Tap(algorithmOf(layer.diffID), {
+      defer: compression !== "none",
+      check: (bytes) => {
+        if (bytes > limits.maxLayerBytes) {
+          return new ShipshapeError(
+            "limit",
+            `${label} expands past ${formatBytes(limits.maxLayerBytes)} uncompressed, the per-layer limit (raise it with --max-layer-size)`,
+          );
+        }
+        if (
+          compression !== "none" &&
+          bytes > limits.ratioGraceBytes &&
+          bytes / Math.max(1, compressedCounter.bytes) > limits.maxCompressionRatio
+        ) {
+          return new ShipshapeError(
+            "limit",
+            `${label} looks like a decompression bomb: ${formatBytes(compressedCounter.bytes)} compressed expanded to over ${formatBytes(bytes)} (ratio above ${limits.maxCompressionRatio}; raise --max-compression-ratio if this image is genuine)`,
+          );
+        }
+        return null;
+      },
     });
-    // Old layers (2013-era, oddly written ustar/GNU hybrids) fail the magic check but are valid tars.
-    const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
-    extract.on("entry", (header, stream, next) => {
-      // Destroying the extractor destroys the member stream with the same error; it is reported once, below.
-      stream.on("error", () => undefined);
-      members++;
-      const entryIndex = entries.length;
-      const normalized = normalizeEntry(header);
-      if (normalized === null) {
-        stream.on("end", next);
-        stream.resume();
-        return;
-      }
-      const { entry } = normalized;
-      if (normalized.escaped)
-        warnings.push(`member ${JSON.stringify(header.name)} climbs above the root; read as ${entry.path}`);
-      if (normalized.linkEscaped) {
-        warnings.push(
-          `hard link ${entry.path} -> ${JSON.stringify(header.linkname)} climbs above the root; looked up as ${entry.link}`,
-        );
-      }
-      if (entries.length >= limits.maxEntriesPerLayer) {
-        extract.destroy(
-          new ShipshapeError(
+    let pendingIndex = -1;
+    const reader = new TarReader({
+      member(header) {
+        const normalized = normalizeEntry(header);
+        if (normalized === null) return false;
+        const { entry } = normalized;
+        if (normalized.escaped) {
+          warnings.push(`member ${JSON.stringify(header.name)} climbs above the root; read as ${entry.path}`);
+        }
+        if (normalized.linkEscaped) {
+          warnings.push(
+            `hard link ${entry.path} -> ${JSON.stringify(header.linkname)} climbs above the root; looked up as ${entry.link}`,
+          );
+        }
+        if (entries.length >= limits.maxEntriesPerLayer) {
+          throw new ShipshapeError(
             "limit",
             `${label} has more than ${limits.maxEntriesPerLayer} members, the per-layer limit`,
-          ),
-        );
-        return;
-      }
-      const declared = typeof header.size === "number" ? header.size : 0;
-      if (declared > limits.maxFileBytes) {
-        extract.destroy(
-          new ShipshapeError(
+          );
+        }
+        if (header.size > limits.maxFileBytes) {
+          throw new ShipshapeError(
             "limit",
-            `${label}: member ${JSON.stringify(header.name)} declares ${declared} bytes, over the per-file limit of ${formatBytes(limits.maxFileBytes)} (raise it with --max-file-size)`,
-          ),
-        );
-        return;
-      }
-      entries.push(entry);
-      const cap = entry.kind === "file" ? capture(entry, entryIndex) : false;
-      if (cap !== false && entry.size > cap) {
-        oversized.set(entryIndex, entry.size);
-      } else if (cap !== false) {
-        const chunks: Buffer[] = [];
-        stream.on("data", (chunk: unknown) => chunks.push(chunk as Buffer));
-        stream.on("end", () => {
-          captured.set(entryIndex, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-          next();
-        });
-        return;
-      }
-      stream.on("end", next);
-      stream.resume();
+            `${label}: member ${JSON.stringify(header.name)} declares ${header.size} bytes, over the per-file limit of ${formatBytes(limits.maxFileBytes)} (raise it with --max-file-size)`,
+          );
+        }
+        const entryIndex = entries.length;
+        entries.push(entry);
+        const cap = entry.kind === "file" ? capture(entry, entryIndex) : false;
+        if (cap === false) return false;
+        if (entry.size > cap) {
+          oversized.set(entryIndex, entry.size);
+          return false;
+        }
+        pendingIndex = entryIndex;
+        return true;
+      },
+      data(bytes) {
+        captured.set(pendingIndex, bytes);
+      },
     });
 
-    const decompressor = createDecompressor(compression);
-    const endGate = new TarEndGate();
-    await pipeline(
-      source,
-      compressedTap,
-      decompressor,
-      uncompressedTap,
-      endGate,
-      extract,
-      signal ? { signal } : {},
-    );
-    if (endGate.trailingData) {
+    const decompressor = await createDecompressor(compression);
+    await pipeline(source, compressedTap, decompressor, uncompressedTap, reader, signal ? { signal } : {});
+    members = reader.members;
+    if (reader.trailingData) {
       warnings.push("data after the tar end-of-archive marker was ignored, as container runtimes ignore it");
     }
   } catch (err) {
     source.destroy();
-    if (err instanceof ShipshapeError) throw err;
+    if (err instanceof ShipshapeError) {
+      // The tar reader's own errors name the problem; add which layer.
+      if (err.message.startsWith(label)) throw err;
+      throw new ShipshapeError(err.kind, `${label}: ${err.message}`, { cause: err });
+    }
     if (signal?.aborted) throw new ShipshapeError("input", `${label}: reading was cancelled`, { cause: err });
     throw new ShipshapeError("input", `${label}: ${explain(err, compression)}`, { cause: err });
   }

@@ -9,7 +9,6 @@ import { openDirectory } from "./sources/dir.js";
 import { openDockerArchive } from "./sources/docker-archive.js";
 import { openOciArchive } from "./sources/oci-archive.js";
 import { openOciLayout } from "./sources/oci-layout.js";
-import { openRegistryImage } from "./sources/registry.js";
 
 const TRANSPORTS = ["docker-archive:", "oci-archive:", "oci:", "dir:", "docker://"] as const;
 
@@ -20,7 +19,7 @@ export async function openImage(reference: string, options: OpenOptions = {}): P
   if (text.startsWith("oci-archive:")) return openOciArchive(text, options);
   if (text.startsWith("oci:")) return openOciLayout(text, options);
   if (text.startsWith("dir:")) return openDirectory(text, options);
-  if (text.startsWith("docker://")) return openRegistryImage(text.slice("docker://".length), options);
+  if (text.startsWith("docker://")) return openRegistry(text.slice("docker://".length), options);
   const transport = /^([a-z][a-z0-9+.-]*):(?!\d|\/\/)/.exec(text);
   if (transport && !text.includes("/") && !TRANSPORTS.some((t) => text.startsWith(t))) {
     // `containers-storage:x`, `docker-daemon:x`: say what we read instead of a confusing registry error.
@@ -29,5 +28,11 @@ export async function openImage(reference: string, options: OpenOptions = {}): P
       `unsupported image transport "${transport[1]}:" in ${JSON.stringify(text)}; use docker-archive:, oci-archive:, oci:, dir: or a registry reference`,
     );
   }
-  return openRegistryImage(text, options);
+  return openRegistry(text, options);
+}
+
+/** The registry client (http/https/tls, credentials) loads only when a registry is read. */
+async function openRegistry(reference: string, options: OpenOptions): Promise<OpenedImage> {
+  const { openRegistryImage } = await import("./sources/registry.js");
+  return openRegistryImage(reference, options);
 }

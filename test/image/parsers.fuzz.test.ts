@@ -15,7 +15,7 @@ import { readBlobLayer } from "../../src/image/layer-reader.js";
 import { withLimits } from "../../src/image/limits.js";
 import { parseImageConfig, parseManifestDocument } from "../../src/image/manifest.js";
 import { PathError, SquashedTree } from "../../src/image/squash.js";
-import { TarEndGate } from "../../src/image/tar-end-gate.js";
+import { TarReader } from "../../src/image/tar-reader.js";
 import { bufferLayer, makeTar } from "../helpers/layers.js";
 import { fixturePath } from "../helpers/shared.js";
 
@@ -111,32 +111,41 @@ describe("layer reader fuzz", () => {
   });
 });
 
-describe("end-of-archive gate", () => {
-  async function gate(chunks: Buffer[]): Promise<{ out: Buffer; trailing: boolean }> {
-    const g = new TarEndGate();
-    const parts: Buffer[] = [];
-    g.on("data", (c: Buffer) => parts.push(c));
-    const done = new Promise<void>((resolve, reject) => {
-      g.on("end", resolve);
-      g.on("error", reject);
+describe("tar reader", () => {
+  /** Feed chunks; collect every member (name, size, kept bytes) and whether data followed the end. */
+  async function read(chunks: Buffer[]) {
+    const members: { name: string; size: number; bytes?: string }[] = [];
+    const reader = new TarReader({
+      member(m) {
+        members.push({ name: m.name, size: m.size });
+        return m.typeflag === "0";
+      },
+      data(bytes) {
+        members[members.length - 1]!.bytes = bytes.toString("base64");
+      },
     });
-    for (const c of chunks) g.write(c);
-    g.end();
-    await done;
-    return { out: Buffer.concat(parts), trailing: g.trailingData };
+    await new Promise<void>((resolve, reject) => {
+      reader.on("finish", resolve);
+      reader.on("error", reject);
+      for (const c of chunks) reader.write(c);
+      reader.end();
+    });
+    return { members, trailing: reader.trailingData, count: reader.members };
   }
 
-  it("gives the same bytes however the stream is cut into chunks", async () => {
+  it("reads the same members however the stream is cut into chunks, and stops at end-of-archive", async () => {
     const first = await makeTar([
       { name: `${"p".repeat(130)}/f`, content: Buffer.alloc(1500, 1) },
       { name: "l", type: "symlink", linkname: "f" },
       { name: "d/", type: "directory" },
+      { name: "z", content: "" },
     ]);
     const tail = await makeTar([{ name: "after", content: "x" }]);
     const whole = Buffer.concat([first, tail]);
-    const reference = await gate([whole]);
+    const reference = await read([whole]);
     expect(reference.trailing).toBe(true);
-    expect(reference.out.length).toBeLessThan(first.length);
+    expect(reference.members.map((m) => m.name)).toEqual([`${"p".repeat(130)}/f`, "l", "d/", "z"]);
+    expect(reference.count).toBe(4);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.nat({ max: whole.length }), { maxLength: 12 }), async (cuts) => {
         const points = [...new Set(cuts)].sort((a, b) => a - b);
@@ -146,12 +155,38 @@ describe("end-of-archive gate", () => {
           if (p > last) chunks.push(whole.subarray(last, p));
           last = p;
         }
-        const r = await gate(chunks);
-        expect(r.out.equals(reference.out)).toBe(true);
-        expect(r.trailing).toBe(true);
+        expect(await read(chunks)).toEqual(reference);
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("agrees with tar-stream, an independent reader, on real layers", async () => {
+    const tarStream = await import("tar-stream");
+    for (const file of [
+      "paxsize-layer.tar",
+      "broken-headers-layer.tar",
+      "bad-name-layer.tar",
+      "abs-paths-bad-elf-layer.tar",
+    ]) {
+      const bytes = readFileSync(fixturePath("hostile-real", "edge", file));
+      const ours = (await read([bytes])).members.map((m) => [m.name, m.size]);
+      const theirs: [string, number][] = [];
+      const extract = tarStream.extract({ allowUnknownFormat: true } as Parameters<
+        typeof tarStream.extract
+      >[0]);
+      await new Promise<void>((resolve, reject) => {
+        extract.on("entry", (h, stream, next) => {
+          theirs.push([h.name, h.type === "file" || h.type === "contiguous-file" ? (h.size ?? 0) : 0]);
+          stream.on("end", next);
+          stream.resume();
+        });
+        extract.on("finish", resolve);
+        extract.on("error", reject);
+        extract.end(bytes);
+      });
+      expect({ file, members: ours }).toEqual({ file, members: theirs });
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import {
   limitsFrom,
   openOptionsFrom,
 } from "../image-options.js";
-import { byteProgress } from "../progress.js";
+import { type ByteProgress, byteProgress } from "../progress.js";
 
 interface InspectFlags extends ImageFlags {
   format: "table" | "json";
@@ -44,13 +44,13 @@ Exit codes: 0 read completely; 2 usage error or an image that could not be read 
   addImageOptions(cmd);
   cmd.action(async (image: string, flags: InspectFlags) => {
     const options = await openOptionsFrom(flags);
-    let progress: ReturnType<typeof byteProgress> | undefined;
+    let progress: ByteProgress | undefined;
     const report = await inspectImage(image, {
       ...options,
       limits: limitsFrom(flags),
       cache: cacheFrom(flags),
-      onStart: (totalBytes) => {
-        progress = byteProgress("reading layers", totalBytes, !flags.quiet);
+      onStart: async (totalBytes) => {
+        progress = await byteProgress("reading layers", totalBytes, !flags.quiet);
       },
       onProgress: (p) => progress?.add(p.bytes),
     }).finally(() => progress?.stop());

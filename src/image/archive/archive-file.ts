@@ -150,6 +150,8 @@ function makeArchiveFile(
       ensureOpen();
       if (member.size === 0) return Readable.from([]);
       return createReadStream(tarPath, {
+        // Fewer, larger reads: the layer reader's first stage hashes every chunk.
+        highWaterMark: 256 * 1024,
         start: member.offset,
         end: member.offset + member.size - 1,
         ...(signal ? { signal } : {}),

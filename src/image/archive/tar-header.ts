@@ -17,6 +17,29 @@ export interface TarHeader {
   /** The type flag as one character; a NUL flag (old tars) is reported as "0". */
   typeflag: string;
   mode: number;
+  uid: number;
+  gid: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+}
+
+/** Types that carry no data whatever their size field says (as Go's archive/tar reads them). */
+export function hasNoData(flag: string): boolean {
+  return flag === "1" || flag === "2" || flag === "3" || flag === "4" || flag === "5" || flag === "6";
+}
+
+/** Data is padded to whole blocks. */
+export function roundUpToBlock(n: number): number {
+  return Math.ceil(n / TAR_BLOCK) * TAR_BLOCK;
+}
+
+/** A numeric field that old or odd writers leave garbled: 0 instead of refusing the member. */
+function lenientNumber(field: Uint8Array, what: string): number {
+  try {
+    return parseTarNumber(field, what);
+  } catch {
+    return 0;
+  }
 }
 
 const decoder = new TextDecoder("utf-8");
@@ -118,7 +141,10 @@ export function parseTarHeader(block: Uint8Array, offset: number): TarHeader | n
     linkname: cstring(block, 157, 100),
     size: parseTarNumber(block.subarray(124, 136), "size"),
     typeflag,
-    mode: parseTarNumber(block.subarray(100, 108), "mode"),
+    mode: lenientNumber(block.subarray(100, 108), "mode"),
+    uid: lenientNumber(block.subarray(108, 116), "uid"),
+    gid: lenientNumber(block.subarray(116, 124), "gid"),
+    mtime: lenientNumber(block.subarray(136, 148), "mtime"),
   };
 }
 

@@ -8,7 +8,14 @@
 import { posix } from "node:path";
 import { ShipshapeError } from "../../errors.js";
 import type { RandomAccessSource } from "./random-access.js";
-import { isZeroBlock, parsePaxRecords, parseTarHeader, TAR_BLOCK } from "./tar-header.js";
+import {
+  hasNoData,
+  isZeroBlock,
+  parsePaxRecords,
+  parseTarHeader,
+  roundUpToBlock,
+  TAR_BLOCK,
+} from "./tar-header.js";
 
 export type MemberType = "file" | "directory" | "symlink" | "hardlink" | "other";
 
@@ -59,10 +66,6 @@ function typeOf(flag: string): MemberType {
 }
 
 /** Types whose header is followed by no data whatever the size field says (pax: size is ignored). */
-function hasNoData(flag: string): boolean {
-  return flag === "1" || flag === "2" || flag === "3" || flag === "4" || flag === "5" || flag === "6";
-}
-
 /**
  * `./a//b/` → `a/b`; `/manifest.json` → `manifest.json`; `.` and `` → null (the root).
  * A `..` component is refused: in an image archive it can only be an attempt to reach outside.
@@ -76,10 +79,6 @@ export function normalizeMemberName(raw: string): string | null {
     );
   }
   return parts.length === 0 ? null : parts.join("/");
-}
-
-function roundUp(n: number): number {
-  return Math.ceil(n / TAR_BLOCK) * TAR_BLOCK;
 }
 
 /**
@@ -153,7 +152,7 @@ export async function indexTar(
         if (flag === "L") longName = text;
         else longLink = text;
       }
-      offset = dataOffset + roundUp(declared);
+      offset = dataOffset + roundUpToBlock(declared);
       continue;
     }
 
@@ -188,7 +187,7 @@ export async function indexTar(
       // Later members replace earlier ones of the same name, as extraction would.
       members.set(name, { name, type, offset: dataOffset, size, linkname, sparse });
     }
-    offset = dataOffset + roundUp(size);
+    offset = dataOffset + roundUpToBlock(size);
   }
   return { members, entryCount };
 }

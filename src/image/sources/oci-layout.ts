@@ -74,7 +74,7 @@ export function directoryLayoutStore(dir: string): LayoutStore {
     },
     readBlob: (digest, maxBytes) => readCapped(pathOf(digest), maxBytes, blobPath(digest)),
     async openBlob(digest: string, signal?: AbortSignal): Promise<Readable> {
-      return createReadStream(pathOf(digest), signal ? { signal } : {});
+      return createReadStream(pathOf(digest), { highWaterMark: 256 * 1024, ...(signal ? { signal } : {}) });
     },
   };
 }
