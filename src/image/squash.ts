@@ -82,8 +82,24 @@ function countNodes(node: FsNode): number {
 
 export class SquashedTree {
   readonly root: FsNode = newDir(-1);
+  /** The parent cache is an optimisation only; tests turn it off to compare. */
+  private readonly useParentCache: boolean;
+
+  constructor(options: { parentCache?: boolean } = {}) {
+    this.useParentCache = options.parentCache ?? true;
+  }
+
   /** Whether a layer listed the root directory as a member ("./"); then it counts as a directory. */
   private rootListed = false;
+  /** The last parent resolved by parentFor; dropped whenever a directory or symlink is replaced. */
+  private parentCache: { dirname: string; dir: FsNode; dirPath: string } | null = null;
+
+  /** Put `node` at `dir/name`; replacing a directory or symlink can change how paths resolve. */
+  private place(dir: FsNode, name: string, node: FsNode): void {
+    const existing = dir.children!.get(name);
+    if (existing && (existing.kind === "dir" || existing.kind === "symlink")) this.parentCache = null;
+    dir.children!.set(name, node);
+  }
   readonly whiteouts: WhiteoutDetail[] = [];
   readonly opaqueDirs: { layer: number; path: string }[] = [];
   readonly warnings: string[] = [];
@@ -176,9 +192,15 @@ export class SquashedTree {
   private parentFor(path: string, layer: number): { dir: FsNode; name: string; dirPath: string } | null {
     const name = posix.basename(path);
     if (name === "" || path === "/") return null;
+    const dirname = posix.dirname(path);
+    // Tar members come grouped by directory: most lookups repeat the previous one.
+    const cached = this.useParentCache ? this.parentCache : null;
+    if (cached && cached.dirname === dirname) return { dir: cached.dir, name, dirPath: cached.dirPath };
     try {
-      const parent = this.walkPath(posix.dirname(path), true, layer);
-      return { dir: parent.node, name, dirPath: parent.path === "/" ? "" : parent.path };
+      const parent = this.walkPath(dirname, true, layer);
+      const dirPath = parent.path === "/" ? "" : parent.path;
+      this.parentCache = { dirname, dir: parent.node, dirPath };
+      return { dir: parent.node, name, dirPath };
     } catch (err) {
       this.warnings.push(
         `layer ${layer}: ${path}: ${err instanceof Error ? err.message : String(err)}; member skipped`,
@@ -189,6 +211,7 @@ export class SquashedTree {
 
   /** Apply one layer: whiteouts and opaque markers first (they hide lower layers only), then members. */
   applyLayer(layer: number, entries: readonly LayerEntry[]): void {
+    this.parentCache = null;
     for (const entry of entries) {
       if (entry.kind !== "opaque" && entry.kind !== "whiteout") continue;
       const node = this.lookupExisting(entry.path);
@@ -205,6 +228,7 @@ export class SquashedTree {
         entriesRemoved: node ? countNodes(node.node) : 0,
       });
     }
+    this.parentCache = null;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       if (entry.kind === "opaque" || entry.kind === "whiteout" || entry.kind === "other") continue;
@@ -230,14 +254,14 @@ export class SquashedTree {
           if (existing?.kind === "dir") {
             Object.assign(existing, base);
           } else {
-            dir.children!.set(name, { ...base, kind: "dir", size: 0, children: new Map() });
+            this.place(dir, name, { ...base, kind: "dir", size: 0, children: new Map() });
           }
           break;
         case "file":
-          dir.children!.set(name, { ...base, kind: "file", size: entry.size, content: { layer, entry: i } });
+          this.place(dir, name, { ...base, kind: "file", size: entry.size, content: { layer, entry: i } });
           break;
         case "symlink":
-          dir.children!.set(name, { ...base, kind: "symlink", size: 0, link: entry.link ?? "" });
+          this.place(dir, name, { ...base, kind: "symlink", size: 0, link: entry.link ?? "" });
           break;
         case "hardlink":
           this.applyHardlink(layer, entry, dir, name, target.dirPath);
@@ -245,7 +269,7 @@ export class SquashedTree {
         case "char":
         case "block":
         case "fifo":
-          dir.children!.set(name, { ...base, kind: entry.kind, size: 0 });
+          this.place(dir, name, { ...base, kind: entry.kind, size: 0 });
           break;
       }
     }
@@ -271,7 +295,7 @@ export class SquashedTree {
     }
     const node: FsNode = { ...target, layer, hardlinkOf: entry.link ?? "" };
     delete node.children;
-    dir.children!.set(name, node);
+    this.place(dir, name, node);
   }
 
   /** Depth-first, sorted by name: every node with its absolute path. */

@@ -236,6 +236,53 @@ describe("squashed tree fuzz", () => {
       { numRuns: 500 },
     );
   });
+
+  // A tiny alphabet, so that directories are often replaced under paths the cache remembers.
+  const smallPath = fc
+    .array(fc.constantFrom("a", "b"), { minLength: 1, maxLength: 3 })
+    .map((p) => `/${p.join("/")}`);
+  const smallEntry = fc
+    .record({
+      path: smallPath,
+      kind: fc.constantFrom<EntryKind>("file", "dir", "symlink", "whiteout"),
+      link: smallPath,
+    })
+    .map(
+      ({ path, kind, link }): LayerEntry => ({
+        path,
+        kind,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        mtime: 0,
+        ...(kind === "symlink" ? { link } : {}),
+      }),
+    );
+
+  it("the parent cache never changes the result", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.oneof(smallEntry, smallEntry, smallEntry, entry), { maxLength: 10 }), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (layers) => {
+          const cached = new SquashedTree();
+          const uncached = new SquashedTree({ parentCache: false });
+          for (const [i, entries] of layers.entries()) {
+            cached.applyLayer(i, entries);
+            uncached.applyLayer(i, entries);
+          }
+          const shape = (t: SquashedTree) =>
+            [...t.walk()].map(([p, n]) => `${p} ${n.kind} ${n.layer} ${n.link ?? ""}`);
+          expect(shape(cached)).toEqual(shape(uncached));
+          expect(cached.warnings).toEqual(uncached.warnings);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
 });
 
 describe("manifest and config parser fuzz", () => {
