@@ -11,8 +11,8 @@ import { inspectCommand } from "./commands/inspect.js";
 export function buildProgram(): Command {
   const program = new Command("shipshape")
     .description(
-      "Keep Kubernetes and OpenShift clusters' container images secure: read any image, inspect it, and (soon)\n" +
-        "lint, scan, grade and govern it.",
+      "Keep Kubernetes and OpenShift clusters' container images secure: read any image and inspect it; " +
+        "lint, scan, grade and govern images as the project grows.",
     )
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")

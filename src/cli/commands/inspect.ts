@@ -18,10 +18,10 @@ export function inspectCommand(): Command {
   const cmd = new Command("inspect")
     .summary("show an image's manifest, config, layers and filesystem counts")
     .description(
-      "Read an image (every layer streamed once, every digest verified) and print its facts:\n" +
-        "reference, manifest and config digests, platform, config (user, env, entrypoint, cmd, labels,\n" +
-        "created, ports, history), layers (digest, diffID, size, media type) and the squashed filesystem's\n" +
-        "file counts.",
+      "Read an image (every layer streamed once, every digest verified) and print its facts: " +
+        "reference, manifest and config digests, platform, config (user, env, entrypoint, cmd, labels, " +
+        "created, ports, history), layers (digest, diffID, size, media type) and the squashed " +
+        "filesystem's file counts.",
     )
     .argument(
       "<image>",
