@@ -2,11 +2,22 @@
  * shipshape's programmatic API (`import { … } from "shipshape"`). Re-exports and thin compositions
  * only; the logic lives in the layers below.
  */
+import { CATALOGERS, OS_DETECTOR } from "./catalog/all.js";
+import { type CatalogResult, catalogFilesystem, catalogRequests } from "./catalog/catalog.js";
 import { type ReadFilesystemOptions, readFilesystem } from "./image/filesystem.js";
-import { buildInspectReport, type InspectReport } from "./image/inspect.js";
+import {
+  buildInspectReport,
+  type ImageSourceFacts,
+  type InspectReport,
+  imageSourceFacts,
+} from "./image/inspect.js";
 import { openImage } from "./image/open.js";
 import type { OpenOptions } from "./image/source.js";
+import { type SbomJson, sbomJson } from "./report/sbom-json.js";
 
+export type { CatalogResult } from "./catalog/catalog.js";
+export type { OsInfo } from "./catalog/os.js";
+export type { Package, PackageType } from "./catalog/package.js";
 export { ShipshapeError } from "./errors.js";
 export type { FileRequest } from "./image/file-request.js";
 export { type ImageFilesystem, PathError, readFilesystem } from "./image/filesystem.js";
@@ -24,20 +35,63 @@ export interface InspectOptions extends OpenOptions, Omit<ReadFilesystemOptions,
   onStart?: (totalBytes: number) => void | Promise<void>;
 }
 
+function readOptionsFrom(options: InspectOptions): ReadFilesystemOptions {
+  const readOptions: ReadFilesystemOptions = {};
+  if (options.limits) readOptions.limits = options.limits;
+  if (options.cache !== undefined) readOptions.cache = options.cache;
+  if (options.concurrency) readOptions.concurrency = options.concurrency;
+  if (options.onProgress) readOptions.onProgress = options.onProgress;
+  if (options.signal) readOptions.signal = options.signal;
+  return readOptions;
+}
+
 /** Open an image, read every layer once (digests verified), and report its facts. */
 export async function inspectImage(reference: string, options: InspectOptions = {}): Promise<InspectReport> {
   const image = await openImage(reference, options);
   try {
     await options.onStart?.(image.layers.reduce((sum, l) => sum + (l.size ?? 0), 0));
-    const readOptions: ReadFilesystemOptions = {};
-    if (options.limits) readOptions.limits = options.limits;
-    if (options.cache !== undefined) readOptions.cache = options.cache;
-    if (options.concurrency) readOptions.concurrency = options.concurrency;
-    if (options.onProgress) readOptions.onProgress = options.onProgress;
-    if (options.signal) readOptions.signal = options.signal;
-    const fs = await readFilesystem(image, readOptions);
+    const fs = await readFilesystem(image, readOptionsFrom(options));
     return buildInspectReport(image, fs);
   } finally {
     await image.close();
   }
+}
+
+export interface CatalogImageOptions extends InspectOptions {
+  /** Report language packages that an OS package owns as packages of their own too. */
+  includeOsOwned?: boolean;
+}
+
+export interface CatalogedImage {
+  source: ImageSourceFacts;
+  result: CatalogResult;
+}
+
+/** Open an image and catalog its packages (the data behind `sbom`). */
+export async function catalogImageResult(
+  reference: string,
+  options: CatalogImageOptions = {},
+): Promise<CatalogedImage> {
+  const image = await openImage(reference, options);
+  try {
+    await options.onStart?.(image.layers.reduce((sum, l) => sum + (l.size ?? 0), 0));
+    const fs = await readFilesystem(image, {
+      ...readOptionsFrom(options),
+      requests: catalogRequests({ catalogers: CATALOGERS, osDetector: OS_DETECTOR }),
+    });
+    const result = await catalogFilesystem(fs, {
+      catalogers: CATALOGERS,
+      osDetector: OS_DETECTOR,
+      includeOsOwned: options.includeOsOwned ?? false,
+    });
+    return { source: imageSourceFacts(image), result };
+  } finally {
+    await image.close();
+  }
+}
+
+/** The `sbom --format json` object for an image (DESIGN.md contract). */
+export async function catalogImage(reference: string, options: CatalogImageOptions = {}): Promise<SbomJson> {
+  const { source, result } = await catalogImageResult(reference, options);
+  return sbomJson(source, result);
 }

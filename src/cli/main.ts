@@ -7,6 +7,7 @@ import { Command, CommanderError } from "commander";
 import { EXIT_ERROR, isShipshapeError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { sbomCommand } from "./commands/sbom.js";
 
 export function buildProgram(): Command {
   const program = new Command("shipshape")
@@ -31,6 +32,7 @@ Environment:
   REGISTRY_AUTH_FILE, DOCKER_CONFIG   where registry credentials are read from`,
     );
   program.addCommand(inspectCommand().exitOverride());
+  program.addCommand(sbomCommand().exitOverride());
   return program;
 }
 

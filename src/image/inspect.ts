@@ -20,6 +20,29 @@ export interface InspectLayer {
   fromCache: boolean;
 }
 
+/** Where an image came from, as sbom/scan reports it. */
+export interface ImageSourceFacts {
+  reference: string;
+  transport: Transport;
+  names: string[];
+  manifestDigest: string | null;
+  configDigest: string | null;
+  platform: Platform;
+  created: string | null;
+}
+
+export function imageSourceFacts(image: OpenedImage): ImageSourceFacts {
+  return {
+    reference: image.reference,
+    transport: image.transport,
+    names: image.names,
+    manifestDigest: image.manifestDigest,
+    configDigest: image.configDigest,
+    platform: image.platform,
+    created: image.config.created ?? null,
+  };
+}
+
 export interface InspectReport {
   reference: string;
   transport: Transport;

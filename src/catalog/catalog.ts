@@ -1,0 +1,115 @@
+/**
+ * Run OS detection and every cataloger over an image's squashed filesystem, then fold language
+ * packages whose files an OS package owns into that OS package (as Trivy does: Debian's
+ * python3-urllib3 is matched against Debian's advisories, not PyPI's).
+ */
+
+import type { FileRequest } from "../image/file-request.js";
+import type { ImageFilesystem } from "../image/filesystem.js";
+import { type CatalogContext, type Cataloger, requestOf } from "./cataloger.js";
+import type { OsDetector, OsInfo } from "./os.js";
+import { comparePackages, OS_PACKAGE_TYPES, type Package } from "./package.js";
+
+export interface CatalogOptions {
+  catalogers: readonly Cataloger[];
+  osDetector: OsDetector;
+  /** Keep language packages that an OS package owns as packages of their own. */
+  includeOsOwned?: boolean;
+}
+
+export interface IncompleteSource {
+  path: string;
+  reason: string;
+}
+
+export interface CatalogResult {
+  os: OsInfo | null;
+  /** Sorted; OS-owned language packages only with includeOsOwned. */
+  packages: Package[];
+  /** Language packages folded into the OS package that owns their files. */
+  folded: number;
+  warnings: string[];
+  /** Databases or files that could not be read fully: the package set may be missing entries. */
+  incomplete: IncompleteSource[];
+}
+
+/** Every FileRequest the catalog needs: pass these to readFilesystem. */
+export function catalogRequests(options: Pick<CatalogOptions, "catalogers" | "osDetector">): FileRequest[] {
+  const d = options.osDetector;
+  return [{ ...d.request, id: d.id, version: d.version }, ...options.catalogers.map(requestOf)];
+}
+
+export async function catalogFilesystem(
+  fs: ImageFilesystem,
+  options: CatalogOptions,
+): Promise<CatalogResult> {
+  const warnings: string[] = [];
+  const incomplete: IncompleteSource[] = [];
+  const read = (path: string) => fs.readFile(path);
+  const d = options.osDetector;
+  const os = await d.detect({
+    read,
+    exists: (p) => fs.exists(p),
+    files: fs.filesFor(d.id),
+    warn: (m) => warnings.push(`${d.id}: ${m}`),
+  });
+
+  const packages: Package[] = [];
+  for (const cataloger of options.catalogers) {
+    const ctx: CatalogContext = {
+      fs,
+      os,
+      files: fs.filesFor(cataloger.id),
+      read,
+      layerOf: (path) => fs.lstat(path)?.layer,
+      warn: (m) => warnings.push(`${cataloger.id}: ${m}`),
+      incomplete: (path, reason) => incomplete.push({ path, reason }),
+    };
+    packages.push(...(await cataloger.catalog(ctx)));
+  }
+
+  const folded = foldOsOwned(fs, packages);
+  const visible = options.includeOsOwned ? packages : packages.filter((p) => p.ownedBy === undefined);
+  visible.sort(comparePackages);
+  return { os, packages: visible, folded, warnings, incomplete };
+}
+
+/** The canonical path a listed path leads to (merged /usr: /bin/x → /usr/bin/x), or the path itself. */
+function canonical(fs: ImageFilesystem, path: string): string {
+  try {
+    return fs.realpath(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * Mark language packages whose evidence file an OS package installed. Paths are compared after
+ * resolving symlinks, so dpkg's `/bin/x` owns `/usr/bin/x` on merged-/usr systems. Returns how many
+ * were marked.
+ */
+export function foldOsOwned(fs: ImageFilesystem, packages: Package[]): number {
+  const owners = new Map<string, Package>();
+  for (const p of packages) {
+    if (!OS_PACKAGE_TYPES.has(p.type) || !p.files) continue;
+    for (const file of p.files) {
+      owners.set(file, p);
+      const real = canonical(fs, file);
+      if (real !== file) owners.set(real, p);
+    }
+  }
+  if (owners.size === 0) return 0;
+  let count = 0;
+  for (const p of packages) {
+    if (OS_PACKAGE_TYPES.has(p.type)) continue;
+    for (const location of p.locations) {
+      const owner = owners.get(location.path) ?? owners.get(canonical(fs, location.path));
+      if (owner) {
+        p.ownedBy = { type: owner.type, name: owner.name };
+        count++;
+        break;
+      }
+    }
+  }
+  return count;
+}

@@ -1,0 +1,77 @@
+import { Command, Option } from "commander";
+import { catalogImageResult } from "../../api.js";
+import { EXIT_ERROR } from "../../errors.js";
+import { sbomJson } from "../../report/sbom-json.js";
+import { renderSbomTable } from "../../report/sbom-table.js";
+import {
+  addImageOptions,
+  cacheFrom,
+  type ImageFlags,
+  limitsFrom,
+  openOptionsFrom,
+} from "../image-options.js";
+import { type ByteProgress, byteProgress } from "../progress.js";
+
+interface SbomFlags extends ImageFlags {
+  format: "table" | "json";
+  includeOsOwned?: boolean;
+  strict: boolean;
+}
+
+export function sbomCommand(): Command {
+  const cmd = new Command("sbom")
+    .summary("list every package in an image (OS and language packages)")
+    .description(
+      "Catalog an image's packages: dpkg, apk and rpm databases and installed language packages " +
+        "(npm, Python, Java, Go, Rust, Ruby, PHP, .NET), with versions, source packages, licences " +
+        "and where each was found. Language packages whose files an OS package owns are folded into " +
+        "that package unless --include-os-owned.",
+    )
+    .argument(
+      "<image>",
+      "docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG] | dir:PATH | [REGISTRY/]REPO[:TAG][@DIGEST]",
+    )
+    .addOption(
+      new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"),
+    )
+    .option(
+      "--include-os-owned",
+      "also list language packages that an OS package owns (e.g. Debian's python3-urllib3)",
+    )
+    .option(
+      "--no-strict",
+      "exit 0 even when a package database could not be read fully (its packages are then missing; the output says which)",
+    )
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 every package database was read fully; 2 usage error, an image that could not be
+read, or (unless --no-strict) a database that could not be read fully — the output is still printed
+and lists the incomplete sources.`,
+    );
+  addImageOptions(cmd);
+  cmd.action(async (image: string, flags: SbomFlags) => {
+    const options = await openOptionsFrom(flags);
+    let progress: ByteProgress | undefined;
+    const { source, result } = await catalogImageResult(image, {
+      ...options,
+      limits: limitsFrom(flags),
+      cache: cacheFrom(flags),
+      includeOsOwned: flags.includeOsOwned ?? false,
+      onStart: async (totalBytes) => {
+        progress = await byteProgress("reading layers", totalBytes, !flags.quiet);
+      },
+      onProgress: (p) => progress?.add(p.bytes),
+    }).finally(() => progress?.stop());
+    const doc = sbomJson(source, result);
+    process.stdout.write(
+      flags.format === "json" ? `${JSON.stringify(doc, null, 2)}\n` : renderSbomTable(doc),
+    );
+    if (result.incomplete.length > 0) {
+      const list = result.incomplete.map((i) => `${i.path} (${i.reason})`).join("; ");
+      process.stderr.write(`shipshape: ${image}: package list incomplete: ${list}\n`);
+      if (flags.strict) process.exitCode = EXIT_ERROR;
+    }
+  });
+  return cmd;
+}
