@@ -7,6 +7,7 @@ import { constants, type Stats } from "node:fs";
 import { lstat, open, opendir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describeError, ShipshapeError } from "../errors.js";
+import { type AnalysisValue, runAnalyzers } from "./file-request.js";
 import type { EntryKind, LayerEntry } from "./layer-entry.js";
 import type { LayerReadResult, ReadLayerOptions } from "./layer-reader.js";
 import type { DirectoryLayer } from "./source.js";
@@ -45,6 +46,7 @@ export async function readDirectoryLayer(
   const { limits, capture } = options;
   const entries: LayerEntry[] = [];
   const captured = new Map<number, Buffer>();
+  const analyses = new Map<number, Record<string, AnalysisValue>>();
   const oversized = new Map<number, number>();
   const warnings: string[] = [];
   let bytes = 0;
@@ -85,9 +87,14 @@ export async function readDirectoryLayer(
         if (kind === "dir") subdirs.push(relPath);
         if (kind === "file") {
           bytes += s.size;
-          const cap = capture(entry, entryIndex);
-          if (cap !== false && s.size > cap) oversized.set(entryIndex, s.size);
-          else if (cap !== false) captured.set(entryIndex, await readFileNoFollow(full, s.size));
+          const plan = capture(entry, entryIndex);
+          if (plan !== null && s.size > plan.cap) oversized.set(entryIndex, s.size);
+          else if (plan !== null) {
+            const bytes = await readFileNoFollow(full, s.size);
+            const results = runAnalyzers(plan, bytes, entry, (m) => warnings.push(m));
+            if (results) analyses.set(entryIndex, results);
+            if (plan.keep) captured.set(entryIndex, bytes);
+          }
         }
       }
       // Push in reverse so that the walk continues in name order.
@@ -105,6 +112,7 @@ export async function readDirectoryLayer(
     members: entries.length,
     entries,
     captured,
+    analyses,
     oversized,
     compression: "directory",
     compressedBytes: bytes,

@@ -1,10 +1,22 @@
 /**
  * What analyzers ask of an image's filesystem, in the spirit of Trivy's `Required()`: exact paths,
- * globs, or a predicate over path, mode and size. Only the bytes of matching files are kept.
+ * globs, or a predicate over path, mode and size. A request either keeps the bytes of matching
+ * files (small databases: dpkg status, METADATA files) or analyzes each file as it streams past and
+ * keeps only the small result (binaries and archives: Go build info, jar manifests), so memory does
+ * not grow with the number of executables in an image.
  */
 import { createRequire } from "node:module";
 import type picomatchType from "picomatch";
 import type { LayerEntry } from "./layer-entry.js";
+
+/** What an analyzer may keep per file: JSON, so that it can live in the layer cache. */
+export type AnalysisValue =
+  | null
+  | boolean
+  | number
+  | string
+  | AnalysisValue[]
+  | { [key: string]: AnalysisValue };
 
 export interface FileRequest {
   /** Analyzer id; with `version`, part of the layer-cache key. */
@@ -17,13 +29,28 @@ export interface FileRequest {
   globs?: string[];
   /** Anything else: decided per regular file. */
   match?: (path: string, info: { mode: number; size: number }) => boolean;
-  /** Keep at most this many bytes of one file (default: the read limits' maxCapturedFileBytes). */
+  /** At most this many bytes of one file are read (default: the read limits' maxCapturedFileBytes). */
   maxFileBytes?: number;
+  /**
+   * Analyze each matching file while the layer streams and keep only the result (the bytes are
+   * dropped). Must be synchronous and must not throw for bad input: return null or an error value.
+   */
+  analyze?: (bytes: Buffer, file: { path: string; mode: number; size: number }) => AnalysisValue;
+}
+
+/** What to do with one regular file. */
+export interface CapturePlan {
+  /** Read at most this many bytes; larger files are listed as oversized. */
+  cap: number;
+  /** Keep the bytes (some request has no `analyze`). */
+  keep: boolean;
+  /** Requests whose `analyze` runs on the bytes. */
+  analyzers: FileRequest[];
 }
 
 export interface CompiledRequests {
-  /** The cap to keep a regular file under, or false when no request wants it. */
-  decide(path: string, mode: number, size: number): number | false;
+  /** The plan for a regular file, or null when no request wants it. */
+  plan(path: string, mode: number, size: number): CapturePlan | null;
   /** Which requests match a path (for handing files to analyzers). */
   matching(path: string, mode: number, size: number): FileRequest[];
   /** Stable identity of the request set, for cache keys. */
@@ -41,23 +68,31 @@ function loadPicomatch(): typeof picomatchType {
 export function compileRequests(requests: FileRequest[], defaultCap: number): CompiledRequests {
   const compiled = requests.map((r) => {
     const exact = new Set(r.paths ?? []);
-    const globs = (r.globs ?? []).map((g) => loadPicomatch()(g, { dot: true }));
+    // Matched without the leading "/": picomatch's "/**/x" does not match "/x", while "**/x" matches "x".
+    const globs = (r.globs ?? []).map((g) => {
+      const matcher = loadPicomatch()(g.replace(/^\/+/, ""), { dot: true });
+      return (path: string) => matcher(path.slice(1));
+    });
     const cap = Math.min(r.maxFileBytes ?? defaultCap, defaultCap);
     const test = (path: string, mode: number, size: number): boolean =>
       exact.has(path) || globs.some((g) => g(path)) || (r.match ? r.match(path, { mode, size }) : false);
     return { request: r, test, cap };
   });
   const key = requests
-    .map((r) => `${r.id}@${r.version}:${r.maxFileBytes ?? defaultCap}`)
+    .map((r) => `${r.id}@${r.version}:${r.maxFileBytes ?? defaultCap}${r.analyze ? ":a" : ""}`)
     .sort()
     .join(",");
   return {
-    decide(path, mode, size) {
-      let best: number | false = false;
+    plan(path, mode, size) {
+      let plan: CapturePlan | null = null;
       for (const c of compiled) {
-        if (c.test(path, mode, size) && (best === false || c.cap > best)) best = c.cap;
+        if (!c.test(path, mode, size)) continue;
+        plan ??= { cap: 0, keep: false, analyzers: [] };
+        plan.cap = Math.max(plan.cap, c.cap);
+        if (c.request.analyze) plan.analyzers.push(c.request);
+        else plan.keep = true;
       }
-      return best;
+      return plan;
     },
     matching(path, mode, size) {
       return compiled.filter((c) => c.test(path, mode, size)).map((c) => c.request);
@@ -67,7 +102,27 @@ export function compileRequests(requests: FileRequest[], defaultCap: number): Co
   };
 }
 
-export function captureDecisionFor(requests: CompiledRequests): (entry: LayerEntry) => number | false {
-  if (requests.empty) return () => false;
-  return (entry) => requests.decide(entry.path, entry.mode, entry.size);
+export function capturePlanFor(requests: CompiledRequests): (entry: LayerEntry) => CapturePlan | null {
+  if (requests.empty) return () => null;
+  return (entry) => requests.plan(entry.path, entry.mode, entry.size);
+}
+
+/** Run a plan's analyzers on one file's bytes; an analyzer that throws records null (with a warning). */
+export function runAnalyzers(
+  plan: CapturePlan,
+  bytes: Buffer,
+  file: { path: string; mode: number; size: number },
+  warn: (message: string) => void,
+): Record<string, AnalysisValue> | undefined {
+  if (plan.analyzers.length === 0) return undefined;
+  const out: Record<string, AnalysisValue> = {};
+  for (const r of plan.analyzers) {
+    try {
+      out[r.id] = r.analyze!(bytes, file);
+    } catch (err) {
+      warn(`${r.id} could not analyze ${file.path}: ${err instanceof Error ? err.message : String(err)}`);
+      out[r.id] = null;
+    }
+  }
+  return out;
 }

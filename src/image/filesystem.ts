@@ -9,7 +9,15 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { ShipshapeError } from "../errors.js";
 import { readDirectoryLayer, readFileNoFollow } from "./directory-reader.js";
-import { type CompiledRequests, compileRequests, type FileRequest } from "./file-request.js";
+import {
+  type AnalysisValue,
+  type CapturePlan,
+  type CompiledRequests,
+  capturePlanFor,
+  compileRequests,
+  type FileRequest,
+  runAnalyzers,
+} from "./file-request.js";
 import type { LayerCache } from "./layer-cache.js";
 import { type LayerReadResult, type ReadLayerOptions, readBlobLayer } from "./layer-reader.js";
 import { formatBytes, type ReadLimits, withLimits } from "./limits.js";
@@ -48,7 +56,11 @@ export interface LayerFacts {
   fromCache: boolean;
 }
 
-type ContentLoader = (layer: number, entries: Set<number>) => Promise<Map<number, Buffer>>;
+/** A second pass over one layer: the members wanted, each with what to do with its bytes. */
+type ContentLoader = (
+  layer: number,
+  wanted: Map<number, CapturePlan>,
+) => Promise<Pick<LayerReadResult, "captured" | "analyses">>;
 
 export class ImageFilesystem {
   private readonly tree: SquashedTree;
@@ -59,12 +71,16 @@ export class ImageFilesystem {
   /** How many targeted second passes were needed (a cost worth seeing in tests and benchmarks). */
   secondPasses = 0;
 
+  private readonly maxCapturedFileBytes: number;
+
   constructor(
     tree: SquashedTree,
     layers: LayerReadResult[],
     requests: CompiledRequests,
     loader: ContentLoader,
+    maxCapturedFileBytes: number,
   ) {
+    this.maxCapturedFileBytes = maxCapturedFileBytes;
     this.tree = tree;
     this.layers = layers;
     this.requests = requests;
@@ -211,12 +227,11 @@ export class ImageFilesystem {
       perLayer.set(entry, list);
     }
     for (const [layer, entries] of wanted) {
-      this.secondPasses++;
-      const loaded = await this.loader(layer, new Set(entries.keys()));
+      const keepOnly: CapturePlan = { cap: this.maxCapturedFileBytes, keep: true, analyzers: [] };
+      await this.secondPass(layer, new Map([...entries.keys()].map((e) => [e, keepOnly])));
       const result = this.layers[layer]!;
       for (const [entry, pathsForEntry] of entries) {
-        const bytes = loaded.get(entry);
-        if (bytes) result.captured.set(entry, bytes);
+        const bytes = result.captured.get(entry);
         for (const p of pathsForEntry) {
           out.set(
             p,
@@ -229,21 +244,59 @@ export class ImageFilesystem {
     return out;
   }
 
+  /** Re-read one layer for some members and merge what it yields into that layer's result. */
+  private async secondPass(layer: number, wanted: Map<number, CapturePlan>): Promise<void> {
+    this.secondPasses++;
+    const loaded = await this.loader(layer, wanted);
+    const result = this.layers[layer]!;
+    for (const [entry, bytes] of loaded.captured) result.captured.set(entry, bytes);
+    for (const [entry, values] of loaded.analyses) {
+      result.analyses.set(entry, { ...(result.analyses.get(entry) ?? {}), ...values });
+    }
+  }
+
   /**
-   * After squashing: files the requests match in the final view whose bytes were not kept on the
-   * first pass (their member had another path, e.g. under a symlinked directory or via a hard link).
+   * What request `requestId`'s analyzer returned for the file `path` leads to; undefined when the
+   * file is absent, not a regular file, or was not analyzed (oversized).
+   */
+  analysis(requestId: string, path: string): AnalysisValue | undefined {
+    let node: FsNode;
+    try {
+      node = this.tree.resolve(path, true).node;
+    } catch {
+      return undefined;
+    }
+    if (node.kind !== "file" || !node.content) return undefined;
+    return this.layers[node.content.layer]?.analyses.get(node.content.entry)?.[requestId];
+  }
+
+  /**
+   * After squashing: files the requests match in the final view that the first pass did not keep or
+   * analyze (their member had another path, e.g. under a symlinked directory or via a hard link).
    */
   async prefetchRequested(): Promise<void> {
     if (this.requests.empty) return;
-    const missing: string[] = [];
+    const wanted = new Map<number, Map<number, CapturePlan>>();
     for (const [path, node] of this.tree.walk()) {
-      if (node.kind !== "file" || !node.content || node.size === 0) continue;
-      const result = this.layers[node.content.layer];
-      if (!result || result.captured.has(node.content.entry) || result.oversized.has(node.content.entry))
-        continue;
-      if (this.requests.decide(path, node.mode, node.size) !== false) missing.push(path);
+      if (node.kind !== "file" || !node.content) continue;
+      const { layer, entry } = node.content;
+      const result = this.layers[layer];
+      if (!result || result.oversized.has(entry)) continue;
+      const plan = this.requests.plan(path, node.mode, node.size);
+      if (!plan) continue;
+      const done = result.analyses.get(entry) ?? {};
+      const analyzers = plan.analyzers.filter((r) => !(r.id in done));
+      const keep = plan.keep && node.size > 0 && !result.captured.has(entry);
+      if (!keep && analyzers.length === 0) continue;
+      if (node.size > plan.cap) continue;
+      let perLayer = wanted.get(layer);
+      if (!perLayer) {
+        perLayer = new Map();
+        wanted.set(layer, perLayer);
+      }
+      perLayer.set(entry, { cap: plan.cap, keep, analyzers });
     }
-    if (missing.length > 0) await this.readFiles(missing);
+    for (const [layer, plans] of wanted) await this.secondPass(layer, plans);
   }
 }
 
@@ -290,8 +343,7 @@ export async function readFilesystem(
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  const capture = (entry: { path: string; mode: number; size: number }) =>
-    requests.empty ? (false as const) : requests.decide(entry.path, entry.mode, entry.size);
+  const capture = capturePlanFor(requests);
 
   try {
     const results = await runPool(image.layers.length, concurrency, async (i) => {
@@ -330,21 +382,24 @@ export async function readFilesystem(
       const ref = image.layers[layerIndex]!;
       const result = results[layerIndex]!;
       if (ref.kind === "directory") {
-        const out = new Map<number, Buffer>();
-        for (const entryIndex of wanted) {
+        const captured = new Map<number, Buffer>();
+        const analyses = new Map<number, Record<string, AnalysisValue>>();
+        for (const [entryIndex, plan] of wanted) {
           const entry = result.entries[entryIndex]!;
-          out.set(entryIndex, await readFileNoFollow(join(ref.root, entry.path), entry.size));
+          const bytes = await readFileNoFollow(join(ref.root, entry.path), entry.size);
+          const values = runAnalyzers(plan, bytes, entry, (m) => result.warnings.push(m));
+          if (values) analyses.set(entryIndex, values);
+          if (plan.keep) captured.set(entryIndex, bytes);
         }
-        return out;
+        return { captured, analyses };
       }
-      const again = await readBlobLayer(ref, {
+      return readBlobLayer(ref, {
         limits,
-        capture: (_entry, entryIndex) => (wanted.has(entryIndex) ? limits.maxCapturedFileBytes : false),
+        capture: (_entry, entryIndex) => wanted.get(entryIndex) ?? null,
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      return again.captured;
     };
-    const fs = new ImageFilesystem(tree, results, requests, loader);
+    const fs = new ImageFilesystem(tree, results, requests, loader, limits.maxCapturedFileBytes);
     await fs.prefetchRequested();
     return fs;
   } catch (err) {

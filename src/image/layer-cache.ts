@@ -9,12 +9,13 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from "node:f
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseDigest } from "./digest.js";
+import type { AnalysisValue } from "./file-request.js";
 import type { EntryKind, LayerEntry } from "./layer-entry.js";
 import type { LayerReadResult } from "./layer-reader.js";
 
-const MAGIC = Buffer.from("SHIPSHAPE-LAYER-CACHE 4\n");
+const MAGIC = Buffer.from("SHIPSHAPE-LAYER-CACHE 5\n");
 /** Bump when the entry encoding or the reader's semantics change. */
-const FORMAT_VERSION = 4;
+const FORMAT_VERSION = 5;
 
 type PackedEntry = [string, EntryKind, number, number, number, number, number, string?];
 
@@ -30,6 +31,7 @@ interface CacheHeader {
   members: number;
   entries: PackedEntry[];
   captured: [number, number, number][];
+  analyses: [number, Record<string, AnalysisValue>][];
   oversized: [number, number][];
 }
 
@@ -142,6 +144,7 @@ function encode(result: LayerReadResult, requestKey: string): Buffer[] {
       return packed;
     }),
     captured,
+    analyses: [...result.analyses],
     oversized: [...result.oversized],
   };
   const json = Buffer.from(JSON.stringify(header));
@@ -175,6 +178,7 @@ function decode(bytes: Buffer, index: number, diffID: string, requestKey: string
     members: header.members,
     entries,
     captured,
+    analyses: new Map(header.analyses),
     oversized: new Map(header.oversized),
     compression: header.compression,
     compressedBytes: header.compressedBytes,

@@ -9,13 +9,14 @@ import { pipeline } from "node:stream/promises";
 import { describeError, ShipshapeError } from "../errors.js";
 import { type Compression, createDecompressor, detectCompression, peekStream } from "./decompress.js";
 import { type DigestAlgorithm, DigestHasher, parseDigest } from "./digest.js";
+import { type AnalysisValue, type CapturePlan, runAnalyzers } from "./file-request.js";
 import { type LayerEntry, normalizeEntry } from "./layer-entry.js";
 import { formatBytes, type ReadLimits } from "./limits.js";
 import type { BlobLayer } from "./source.js";
 import { TarReader } from "./tar-reader.js";
 
-/** Decide whether to keep a member's bytes: the byte cap to keep it under, or false to skip it. */
-export type CaptureDecision = (entry: LayerEntry, entryIndex: number) => number | false;
+/** What to do with a member's bytes (keep, analyze, both), or null to skip them. */
+export type CaptureDecision = (entry: LayerEntry, entryIndex: number) => CapturePlan | null;
 
 export interface LayerReadResult {
   index: number;
@@ -24,6 +25,8 @@ export interface LayerReadResult {
   entries: LayerEntry[];
   /** Kept member bytes by entry index. */
   captured: Map<number, Buffer>;
+  /** Analyzer results by entry index, then request id. */
+  analyses: Map<number, Record<string, AnalysisValue>>;
   /** Members that were asked for but exceeded their byte cap (entry index → size). */
   oversized: Map<number, number>;
   compression: Compression | "directory";
@@ -111,6 +114,7 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
   const label = `layer ${layer.index} (${layer.location})`;
   const entries: LayerEntry[] = [];
   const captured = new Map<number, Buffer>();
+  const analyses = new Map<number, Record<string, AnalysisValue>>();
   const oversized = new Map<number, number>();
   const warnings: string[] = [];
   let compression: Compression | undefined;
@@ -151,7 +155,7 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
         return null;
       },
     });
-    let pendingIndex = -1;
+    let pending: { index: number; plan: CapturePlan; entry: LayerEntry } | null = null;
     const reader = new TarReader({
       member(header) {
         const normalized = normalizeEntry(header);
@@ -179,17 +183,20 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
         }
         const entryIndex = entries.length;
         entries.push(entry);
-        const cap = entry.kind === "file" ? capture(entry, entryIndex) : false;
-        if (cap === false) return false;
-        if (entry.size > cap) {
+        const plan = entry.kind === "file" ? capture(entry, entryIndex) : null;
+        if (plan === null) return false;
+        if (entry.size > plan.cap) {
           oversized.set(entryIndex, entry.size);
           return false;
         }
-        pendingIndex = entryIndex;
+        pending = { index: entryIndex, plan, entry };
         return true;
       },
       data(bytes) {
-        captured.set(pendingIndex, bytes);
+        const p = pending!;
+        const results = runAnalyzers(p.plan, bytes, p.entry, (m) => warnings.push(m));
+        if (results) analyses.set(p.index, results);
+        if (p.plan.keep) captured.set(p.index, bytes);
       },
     });
 
@@ -235,6 +242,7 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
     members,
     entries,
     captured,
+    analyses,
     oversized,
     compression: compression ?? "none",
     compressedBytes: compressedTap.bytes,

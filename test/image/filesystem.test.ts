@@ -367,3 +367,104 @@ describe("end of archive", () => {
     expect(fs.warnings).toEqual([]);
   });
 });
+
+describe("analyzers that keep a result, not the bytes", () => {
+  const countLines = {
+    id: "lines",
+    version: "1",
+    globs: ["/**/*.txt"],
+    analyze: (bytes: Buffer) => bytes.toString().split("\n").length - 1,
+  };
+
+  it("each matching file is analyzed once while streaming and its bytes are not kept", async () => {
+    const layer = await makeTar([
+      { name: "a/one.txt", content: "1\n" },
+      { name: "a/three.txt", content: "1\n2\n3\n" },
+      { name: "a/skip.bin", content: "x" },
+    ]);
+    const fs = await readFilesystem(syntheticImage([bufferLayer(layer, 0)]), {
+      cache: null,
+      requests: [countLines],
+    });
+    expect(fs.analysis("lines", "/a/one.txt")).toBe(1);
+    expect(fs.analysis("lines", "/a/three.txt")).toBe(3);
+    expect(fs.analysis("lines", "/a/skip.bin")).toBeUndefined();
+    expect(fs.layers[0]!.captured.size).toBe(0);
+    expect(fs.secondPasses).toBe(0);
+    // The bytes can still be read: that costs a second pass.
+    expect((await fs.readFile("/a/three.txt")).toString()).toBe("1\n2\n3\n");
+    expect(fs.secondPasses).toBe(1);
+  });
+
+  it("a file reached through a symlinked directory is analyzed by a second pass", async () => {
+    const lower = await makeTar([
+      { name: "real/", type: "directory" },
+      { name: "link", type: "symlink", linkname: "real" },
+    ]);
+    const upper = await makeTar([{ name: "link/notes.txt", content: "a\nb\n" }]);
+    const fs = await readFilesystem(syntheticImage([bufferLayer(lower, 0), bufferLayer(upper, 1)]), {
+      cache: null,
+      requests: [{ ...countLines, globs: ["/real/*.txt"] }],
+    });
+    expect(fs.analysis("lines", "/real/notes.txt")).toBe(2);
+    expect(fs.secondPasses).toBe(1);
+  });
+
+  it("analyses are cached with the layer", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "shipshape-analysis-cache-"));
+    try {
+      const bytes = await makeTar([{ name: "x.txt", content: "1\n2\n" }]);
+      const { createHash } = await import("node:crypto");
+      const diffID = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+      let calls = 0;
+      const request = { ...countLines, analyze: (b: Buffer) => (calls++, countLines.analyze(b)) };
+      const cache = new LayerCache(dir);
+      await readFilesystem(syntheticImage([bufferLayer(bytes, 0, { diffID })]), {
+        cache,
+        requests: [request],
+      });
+      const again = await readFilesystem(syntheticImage([bufferLayer(bytes, 0, { diffID })]), {
+        cache,
+        requests: [request],
+      });
+      expect(again.layers[0]!.fromCache).toBe(true);
+      expect(again.analysis("lines", "/x.txt")).toBe(2);
+      expect(calls).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("an analyzer that throws records null and a warning, and the read goes on", async () => {
+    const layer = await makeTar([
+      { name: "bad.txt", content: "x" },
+      { name: "ok", content: "y" },
+    ]);
+    const fs = await readFilesystem(syntheticImage([bufferLayer(layer, 0)]), {
+      cache: null,
+      requests: [
+        {
+          id: "boom",
+          version: "1",
+          paths: ["/bad.txt"],
+          analyze: () => {
+            throw new Error("cannot parse");
+          },
+        },
+      ],
+    });
+    expect(fs.analysis("boom", "/bad.txt")).toBeNull();
+    expect(fs.warnings.join("\n")).toMatch(/boom could not analyze \/bad.txt: cannot parse/);
+  });
+});
+
+describe("file requests", () => {
+  it('a glob "/**/name" also matches a file at the root (picomatch alone would not)', async () => {
+    const { compileRequests } = await import("../../src/image/file-request.js");
+    const r = compileRequests([{ id: "g", version: "1", globs: ["/**/package.json", "/usr/lib/**"] }], 1000);
+    expect(r.plan("/package.json", 0o644, 1)).not.toBeNull();
+    expect(r.plan("/app/node_modules/x/package.json", 0o644, 1)).not.toBeNull();
+    expect(r.plan("/usr/lib/os-release", 0o644, 1)).not.toBeNull();
+    expect(r.plan("/usr/libexec/x", 0o644, 1)).toBeNull();
+  });
+});

@@ -23,7 +23,10 @@ const limits = withLimits({ maxFileBytes: 1024 * 1024, maxLayerBytes: 8 * 1024 *
 
 async function readMaybe(bytes: Buffer): Promise<"ok" | "refused"> {
   try {
-    const r = await readBlobLayer(bufferLayer(bytes, 0), { limits, capture: () => 4096 });
+    const r = await readBlobLayer(bufferLayer(bytes, 0), {
+      limits,
+      capture: () => ({ cap: 4096, keep: true, analyzers: [] }),
+    });
     const tree = new SquashedTree();
     tree.applyLayer(0, r.entries);
     tree.summary();
