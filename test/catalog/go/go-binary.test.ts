@@ -329,10 +329,12 @@ describe("hostile binaries", () => {
         (bytes) => {
           const a = analyzeGoBinary(bytes);
           expect(a === null || typeof a === "object").toBe(true);
-          try {
-            readRawGoBuildInfo(bytes);
-          } catch (err) {
-            expect(err).toBeInstanceOf(ShipshapeError);
+          for (const parse of [readRawGoBuildInfo, parseElf]) {
+            try {
+              parse(bytes);
+            } catch (err) {
+              expect(err).toBeInstanceOf(ShipshapeError);
+            }
           }
         },
       ),
