@@ -110,9 +110,11 @@ function openInMemory(bytes: Buffer): Database {
     saved.copy(image, 0);
   }
   try {
-    // Defensive settings for an untrusted file: verify cell sizes, never run schema-defined functions.
+    // Defensive settings for an untrusted file: verify cell sizes, never run schema-defined functions;
+    // and keep any temporary b-tree (SELECT DISTINCT) in memory: nothing is written to disk.
     db.pragma("cell_size_check = ON");
     db.pragma("trusted_schema = OFF");
+    db.pragma("temp_store = MEMORY");
   } catch (err) {
     db.close();
     throw err;

@@ -5,7 +5,10 @@
  * result whose records are well-formed (problems listed as text) or, for a single header, a
  * ShipshapeError; never another exception, never a hang, never more packages than the file can hold.
  */
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseBerkeleyDb } from "../../../src/catalog/rpm/bdb.js";
@@ -15,6 +18,7 @@ import { parseMarinerManifest } from "../../../src/catalog/rpm/mariner.js";
 import { parseNdb } from "../../../src/catalog/rpm/ndb.js";
 import type { RpmDatabaseResult, RpmPackageRecord } from "../../../src/catalog/rpm/records.js";
 import { parseRpmSqlite } from "../../../src/catalog/rpm/sqlite.js";
+import { applyWal, summarizeWal } from "../../../src/catalog/rpm/sqlite-wal.js";
 import { ShipshapeError } from "../../../src/errors.js";
 import { fixturePath } from "../../helpers/shared.js";
 import { PKGDB } from "./helpers.js";
@@ -179,6 +183,49 @@ describe("fuzzed rpm parsers", () => {
       { numRuns: 60 },
     );
     expectVaried(seen);
+  });
+
+  it("sqlite-wal.ts: mutated real write-ahead logs", () => {
+    // A real log: SQLite writes it while a connection holds uncheckpointed changes to a copy.
+    const dir = mkdtempSync(join(tmpdir(), "shipshape-wal-fuzz-"));
+    let wal: Buffer;
+    let db: Buffer;
+    try {
+      copyFileSync(fixturePath(PKGDB, "cbl-mariner-2.0/rpmdb.sqlite"), join(dir, "rpmdb.sqlite"));
+      type Db = { pragma(s: string): unknown; exec(s: string): void; close(): void };
+      const Sqlite = createRequire(import.meta.url)("better-sqlite3") as new (p: string) => Db;
+      const writer = new Sqlite(join(dir, "rpmdb.sqlite"));
+      writer.pragma("wal_autocheckpoint = 0");
+      writer.pragma("foreign_keys = OFF");
+      writer.exec("DELETE FROM Packages WHERE hnum % 3 = 0");
+      writer.exec("INSERT INTO Packages (blob) SELECT blob FROM Packages WHERE hnum % 5 = 1");
+      db = readFileSync(join(dir, "rpmdb.sqlite"));
+      wal = readFileSync(join(dir, "rpmdb.sqlite-wal"));
+      writer.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const frames = summarizeWal(wal)!.frames;
+    expect(frames).toBeGreaterThan(10);
+    const pageSize = wal.readUInt32BE(8);
+    // Hot spots: the log header and every frame header.
+    const hot = (n: number) =>
+      n % 2 === 0 ? n % 32 : 32 + ((n >>> 1) % frames) * (24 + pageSize) + (n % 24);
+    const seen = outcomes();
+    fc.assert(
+      fc.property(mutations(wal.length, hot), (ms) => {
+        const input = mutate(wal, ms);
+        const applied = applyWal(db, input);
+        if (applied && "bytes" in applied)
+          expect(applied.bytes.length).toBeLessThanOrEqual(db.length + input.length);
+        const started = performance.now();
+        const result = parseRpmSqlite(db, input);
+        checkResult(result, Buffer.concat([db, input]), started);
+        tally(seen, result);
+      }),
+      { numRuns: 40 },
+    );
+    expect(seen.intact).toBeGreaterThan(0);
   });
 
   it("the cataloger's analyzer never throws, whatever a requested path holds", () => {
