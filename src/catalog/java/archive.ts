@@ -92,7 +92,7 @@ function splitFileName(fileName: string): { name: string; version: string } {
   const stem = fileName.replace(ARCHIVE_EXTENSIONS, "");
   // A version starts with a number and a dot (2.11.0, 30.1-jre) or is a bare number: not `level-3-jar`.
   const m = /^(.+?)-(\d+(?:\.\d+)+(?:[.+-][\w.+-]*)?|\d+)$/.exec(stem);
-  return m ? { name: m[1]!, version: m[2]! } : { name: stem, version: "" };
+  return m ? { name: m[1]!, version: m[2]! } : { name: stem || fileName, version: "" };
 }
 
 /**

@@ -35,11 +35,20 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
+/** `pkg:maven/group/artifact@version`; never throws (an archive named ".jar" has no artifact name). */
 function purlOf(group: string, artifact: string, version: string): string {
+  const name = artifact || "unknown";
   try {
-    return new PackageURL("maven", group, artifact, version || undefined, undefined, undefined).toString();
+    return new PackageURL(
+      "maven",
+      group || name,
+      name,
+      version || undefined,
+      undefined,
+      undefined,
+    ).toString();
   } catch {
-    return new PackageURL("maven", artifact, artifact, version || undefined, undefined, undefined).toString();
+    return `pkg:maven/${encodeURIComponent(group || name)}/${encodeURIComponent(name)}`;
   }
 }
 

@@ -42,7 +42,11 @@ export function analyzeRustBinary(bytes: Buffer): AnalysisValue {
 }
 
 function purlOf(name: string, version: string): string {
-  return new PackageURL("cargo", undefined, name, version || undefined, undefined, undefined).toString();
+  try {
+    return new PackageURL("cargo", undefined, name, version || undefined, undefined, undefined).toString();
+  } catch {
+    return `pkg:cargo/${encodeURIComponent(name)}`;
+  }
 }
 
 async function catalog(ctx: CatalogContext): Promise<Package[]> {

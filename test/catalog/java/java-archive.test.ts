@@ -260,10 +260,12 @@ describe("bad archives in an image", () => {
       { name: "opt/app/truncated.jar", content: good.subarray(0, good.length - 30) },
       { name: "opt/app/not-a-zip.war", content: "<html>not a war</html>" },
       { name: "opt/app/empty.jar", content: "" },
+      { name: "opt/app/.jar", content: writeZip([{ name: "x.class", data: "x" }]) },
     ]);
     const result = await catalogWith(syntheticImage([bufferLayer(layer, 0)]), [javaArchiveCataloger]);
-    expect(result.packages.map((p: Package) => [p.name, p.version, p.locations[0]!.path])).toEqual([
-      ["org.example:good", "1.0", "/opt/app/good.jar"],
+    expect(result.packages.map((p: Package) => [p.name, p.version, p.purl, p.locations[0]!.path])).toEqual([
+      [".jar", "", "pkg:maven/.jar/.jar", "/opt/app/.jar"],
+      ["org.example:good", "1.0", "pkg:maven/org.example/good@1.0", "/opt/app/good.jar"],
     ]);
     expect(result.incomplete.map((i) => i.path).sort()).toEqual([
       "/opt/app/not-a-zip.war",
