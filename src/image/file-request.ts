@@ -65,7 +65,15 @@ function loadPicomatch(): typeof picomatchType {
   return picomatch;
 }
 
-export function compileRequests(requests: FileRequest[], defaultCap: number): CompiledRequests {
+/**
+ * `defaultCap` bounds files whose bytes are kept; `analyzedCap` bounds files an analyzer only parses
+ * (held while parsing, then dropped), so those may be larger.
+ */
+export function compileRequests(
+  requests: FileRequest[],
+  defaultCap: number,
+  analyzedCap = defaultCap,
+): CompiledRequests {
   const compiled = requests.map((r) => {
     const exact = new Set(r.paths ?? []);
     // Matched without the leading "/": picomatch's "/**/x" does not match "/x", while "**/x" matches "x".
@@ -73,7 +81,9 @@ export function compileRequests(requests: FileRequest[], defaultCap: number): Co
       const matcher = loadPicomatch()(g.replace(/^\/+/, ""), { dot: true });
       return (path: string) => matcher(path.slice(1));
     });
-    const cap = Math.min(r.maxFileBytes ?? defaultCap, defaultCap);
+    const cap = r.analyze
+      ? Math.min(r.maxFileBytes ?? defaultCap, analyzedCap)
+      : Math.min(r.maxFileBytes ?? defaultCap, defaultCap);
     const test = (path: string, mode: number, size: number): boolean =>
       exact.has(path) || globs.some((g) => g(path)) || (r.match ? r.match(path, { mode, size }) : false);
     return { request: r, test, cap };

@@ -336,7 +336,11 @@ export async function readFilesystem(
   options: ReadFilesystemOptions = {},
 ): Promise<ImageFilesystem> {
   const limits = withLimits(options.limits);
-  const requests = compileRequests(options.requests ?? [], limits.maxCapturedFileBytes);
+  const requests = compileRequests(
+    options.requests ?? [],
+    limits.maxCapturedFileBytes,
+    limits.maxAnalyzedFileBytes,
+  );
   const cache = options.cache ?? null;
   const concurrency = options.concurrency ?? Math.max(2, Math.min(4, availableParallelism()));
   // A shared controller: the first failing layer cancels the others.

@@ -14,6 +14,11 @@ export interface ReadLimits {
   maxEntriesPerLayer: number;
   /** Bytes of one file kept in memory for analyzers (a request may ask for less). */
   maxCapturedFileBytes: number;
+  /**
+   * Bytes of one file an analyzing request (FileRequest.analyze) may ask to see: its bytes are held
+   * only while it is parsed, so big rpm databases and jars fit; the request's maxFileBytes decides.
+   */
+  maxAnalyzedFileBytes: number;
 }
 
 const GiB = 1024 ** 3;
@@ -26,6 +31,7 @@ export const DEFAULT_LIMITS: ReadLimits = {
   ratioGraceBytes: 256 * MiB,
   maxEntriesPerLayer: 2_000_000,
   maxCapturedFileBytes: 64 * MiB,
+  maxAnalyzedFileBytes: 512 * MiB,
 };
 
 export function withLimits(partial?: Partial<ReadLimits>): ReadLimits {
