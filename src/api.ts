@@ -28,6 +28,9 @@ export { openImage } from "./image/open.js";
 export { formatPlatform, parsePlatform } from "./image/platform.js";
 export { parseReference } from "./image/reference.js";
 export type { OpenedImage, OpenOptions } from "./image/source.js";
+export type { SbomSubject, SbomWriteOptions } from "./report/sbom-identity.js";
+export type { ReadSbomOptions } from "./sbom-input/open.js";
+export type { SbomReadResult, SbomSourceFacts } from "./sbom-input/result.js";
 export { VERSION } from "./version.js";
 
 export interface InspectOptions extends OpenOptions, Omit<ReadFilesystemOptions, "requests" | "signal"> {
@@ -94,4 +97,30 @@ export async function catalogImageResult(
 export async function catalogImage(reference: string, options: CatalogImageOptions = {}): Promise<SbomJson> {
   const { source, result } = await catalogImageResult(reference, options);
   return sbomJson(source, result);
+}
+
+// SBOM documents: the writers and readers load on first use (the CycloneDX library costs ~60 ms).
+
+/** CycloneDX 1.6 JSON of an sbom (catalogImage's result, or a catalog result via sbomSubject). */
+export async function renderCycloneDx(
+  sbom: import("./report/cyclonedx.js").CycloneDxSubject,
+  options?: import("./report/sbom-identity.js").SbomWriteOptions,
+): Promise<string> {
+  return (await import("./report/cyclonedx.js")).renderCycloneDxJson(sbom, options);
+}
+
+/** SPDX 2.3 JSON of an sbom. */
+export async function renderSpdx(
+  sbom: import("./report/spdx.js").SpdxSubject,
+  options?: import("./report/sbom-identity.js").SbomWriteOptions,
+): Promise<string> {
+  return (await import("./report/spdx.js")).renderSpdxJson(sbom, options);
+}
+
+/** Read an existing CycloneDX or SPDX 2.x JSON SBOM (told apart by content) as packages, OS and image facts. */
+export async function readSbomFile(
+  path: string,
+  options?: import("./sbom-input/open.js").ReadSbomOptions,
+): Promise<import("./sbom-input/result.js").SbomReadResult> {
+  return (await import("./sbom-input/open.js")).readSbomFile(path, options);
 }

@@ -13,7 +13,7 @@ import {
 import { type ByteProgress, byteProgress } from "../progress.js";
 
 interface SbomFlags extends ImageFlags {
-  format: "table" | "json";
+  format: "table" | "json" | "cyclonedx-json" | "spdx-json";
   includeOsOwned?: boolean;
   strict: boolean;
 }
@@ -32,7 +32,9 @@ export function sbomCommand(): Command {
       "docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG] | dir:PATH | [REGISTRY/]REPO[:TAG][@DIGEST]",
     )
     .addOption(
-      new Option("-f, --format <format>", "output format").choices(["table", "json"]).default("table"),
+      new Option("-f, --format <format>", "output format")
+        .choices(["table", "json", "cyclonedx-json", "spdx-json"])
+        .default("table"),
     )
     .option(
       "--include-os-owned",
@@ -64,8 +66,16 @@ and lists the incomplete sources.`,
       onProgress: (p) => progress?.add(p.bytes),
     }).finally(() => progress?.stop());
     const doc = sbomJson(source, result);
+    // The SBOM writers (and the CycloneDX library) load only when their format is asked for.
+    const full = { ...doc, packages: result.packages };
     process.stdout.write(
-      flags.format === "json" ? `${JSON.stringify(doc, null, 2)}\n` : renderSbomTable(doc),
+      flags.format === "cyclonedx-json"
+        ? await (await import("../../report/cyclonedx.js")).renderCycloneDxJson(full)
+        : flags.format === "spdx-json"
+          ? (await import("../../report/spdx.js")).renderSpdxJson(full)
+          : flags.format === "json"
+            ? `${JSON.stringify(doc, null, 2)}\n`
+            : renderSbomTable(doc),
     );
     if (result.incomplete.length > 0) {
       const list = result.incomplete.map((i) => `${i.path} (${i.reason})`).join("; ");
