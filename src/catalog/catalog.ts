@@ -74,13 +74,28 @@ export async function catalogFilesystem(
   return { os, packages: visible, folded, warnings, incomplete };
 }
 
-/** The canonical path a listed path leads to (merged /usr: /bin/x → /usr/bin/x), or the path itself. */
-function canonical(fs: ImageFilesystem, path: string): string {
-  try {
-    return fs.realpath(path);
-  } catch {
-    return path;
-  }
+/**
+ * The path with its directory resolved inside the image (merged /usr: dpkg lists /bin/x, the file is
+ * /usr/bin/x). Only the directory: a listed file that is itself a symlink is listed beside its target.
+ * Directories repeat, so their resolution is memoised.
+ */
+function canonicalizer(fs: ImageFilesystem): (path: string) => string {
+  const dirs = new Map<string, string>();
+  return (path) => {
+    const slash = path.lastIndexOf("/");
+    if (slash <= 0) return path;
+    const dir = path.slice(0, slash);
+    let real = dirs.get(dir);
+    if (real === undefined) {
+      try {
+        real = fs.realpath(dir);
+      } catch {
+        real = dir;
+      }
+      dirs.set(dir, real);
+    }
+    return real === dir ? path : `${real === "/" ? "" : real}${path.slice(slash)}`;
+  };
 }
 
 /**
@@ -89,12 +104,13 @@ function canonical(fs: ImageFilesystem, path: string): string {
  * were marked.
  */
 export function foldOsOwned(fs: ImageFilesystem, packages: Package[]): number {
+  const canonical = canonicalizer(fs);
   const owners = new Map<string, Package>();
   for (const p of packages) {
     if (!OS_PACKAGE_TYPES.has(p.type) || !p.files) continue;
     for (const file of p.files) {
       owners.set(file, p);
-      const real = canonical(fs, file);
+      const real = canonical(file);
       if (real !== file) owners.set(real, p);
     }
   }
@@ -103,7 +119,7 @@ export function foldOsOwned(fs: ImageFilesystem, packages: Package[]): number {
   for (const p of packages) {
     if (OS_PACKAGE_TYPES.has(p.type)) continue;
     for (const location of p.locations) {
-      const owner = owners.get(location.path) ?? owners.get(canonical(fs, location.path));
+      const owner = owners.get(location.path) ?? owners.get(canonical(location.path));
       if (owner) {
         p.ownedBy = { type: owner.type, name: owner.name };
         count++;
