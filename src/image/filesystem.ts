@@ -156,13 +156,28 @@ export class ImageFilesystem {
 
   /** Regular files (squashed view) that the request with this id matches, in name order. */
   filesFor(requestId: string): string[] {
-    const out: string[] = [];
-    for (const [path, node] of this.tree.walk()) {
-      if (node.kind !== "file") continue;
-      if (this.requests.matching(path, node.mode, node.size).some((r) => r.id === requestId)) out.push(path);
+    // One walk answers every request: catalogers ask one after another.
+    if (!this.filesByRequest) {
+      const byRequest = new Map<string, string[]>();
+      if (!this.requests.empty) {
+        for (const [path, node] of this.tree.walk()) {
+          if (node.kind !== "file") continue;
+          for (const r of this.requests.matching(path, node.mode, node.size)) {
+            let list = byRequest.get(r.id);
+            if (!list) {
+              list = [];
+              byRequest.set(r.id, list);
+            }
+            list.push(path);
+          }
+        }
+      }
+      this.filesByRequest = byRequest;
     }
-    return out;
+    return [...(this.filesByRequest.get(requestId) ?? [])];
   }
+
+  private filesByRequest: Map<string, string[]> | undefined;
 
   /** The bytes of a regular file, following symlinks inside the root. */
   async readFile(path: string): Promise<Buffer> {
