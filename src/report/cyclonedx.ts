@@ -18,12 +18,12 @@
  *   src/sbom-input reads them back.
  * - dependencies (structure, not package manager dependencies, which the catalogers do not record):
  *   image → OS and language packages no OS package owns; OS → OS packages; an OS package → the
- *   language packages it owns (listed only with --include-os-owned).
+ *   language packages it owns (listed only with --include-os-owned). Components with none are left
+ *   out of the graph (unknown), not listed empty (which CycloneDX reads as "no dependencies").
  *
  * The library costs ~60 ms to import, so it loads only when this format is asked for.
  */
 import type * as CDX from "@cyclonedx/cyclonedx-library";
-import type { IncompleteSource } from "../catalog/catalog.js";
 import { OS_PACKAGE_TYPES } from "../catalog/package.js";
 import { formatPlatform } from "../image/platform.js";
 import { VERSION } from "../version.js";
@@ -42,10 +42,7 @@ type Lib = typeof CDX;
 /** Our property namespace (CycloneDX property taxonomy: `tool:…`). */
 export const PROPERTY_PREFIX = "shipshape:";
 
-export interface CycloneDxSubject extends SbomSubject {
-  /** Databases that could not be read fully (SbomJson has them): recorded on the metadata. */
-  incomplete?: readonly IncompleteSource[];
-}
+export type CycloneDxSubject = SbomSubject;
 
 /** The CycloneDX 1.6 JSON text (two-space indented, lists sorted, ends with a newline). */
 export async function renderCycloneDxJson(
@@ -57,7 +54,13 @@ export async function renderCycloneDxJson(
   const serializer = new lib.Serialize.JsonSerializer(
     new lib.Serialize.JSON.Normalize.Factory(lib.Spec.Spec1dot6),
   );
-  return `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`;
+  const json = JSON.parse(serializer.serialize(bom, { sortLists: true })) as {
+    dependencies?: { dependsOn?: string[] }[];
+  };
+  // The library lists every component in the graph; an entry without dependsOn claims "no
+  // dependencies" (CycloneDX 1.6), which we do not know for packages: leave those out (= unknown).
+  if (json.dependencies) json.dependencies = json.dependencies.filter((d) => (d.dependsOn?.length ?? 0) > 0);
+  return `${JSON.stringify(json, null, 2)}\n`;
 }
 
 function property(lib: Lib, name: string, value: string | number): CDX.Models.Property {

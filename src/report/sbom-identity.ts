@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { PackageURL } from "packageurl-js";
-import type { CatalogResult } from "../catalog/catalog.js";
+import type { CatalogResult, IncompleteSource } from "../catalog/catalog.js";
 import { type OsJson, osJson } from "../catalog/os.js";
 import type { Package, PackageJson } from "../catalog/package.js";
 import type { ImageSourceFacts } from "../image/inspect.js";
@@ -27,10 +27,17 @@ export interface SbomSubject {
   source: ImageSourceFacts;
   os: OsJson | null;
   packages: readonly SbomPackage[];
+  /** Databases that could not be read fully: the documents say so. */
+  incomplete?: readonly IncompleteSource[];
 }
 
 export function sbomSubject(source: ImageSourceFacts, result: CatalogResult): SbomSubject {
-  return { source, os: result.os ? osJson(result.os) : null, packages: result.packages };
+  return {
+    source,
+    os: result.os ? osJson(result.os) : null,
+    packages: result.packages,
+    incomplete: result.incomplete,
+  };
 }
 
 export interface SbomWriteOptions {

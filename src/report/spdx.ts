@@ -20,7 +20,6 @@
  *   `shipshape-facts {json}`; src/sbom-input reads them back.
  */
 import { createHash } from "node:crypto";
-import type { IncompleteSource } from "../catalog/catalog.js";
 import { OS_PACKAGE_TYPES } from "../catalog/package.js";
 import { formatPlatform } from "../image/platform.js";
 import { VERSION } from "../version.js";
@@ -95,9 +94,7 @@ export interface SpdxDocument {
   relationships: SpdxRelationship[];
 }
 
-export interface SpdxSubject extends SbomSubject {
-  incomplete?: readonly IncompleteSource[];
-}
+export type SpdxSubject = SbomSubject;
 
 const NOASSERTION = "NOASSERTION";
 
