@@ -167,6 +167,9 @@ describe("CycloneDX 1.6 from hand-built packages", () => {
     const owner = packages.find((p) => p.name === "python3-urllib3")!.purl;
     expect(deps.get(owner)).toEqual(["pkg:pypi/urllib3@1.26.12"]);
     expect(deps.get(image)).not.toContain("pkg:pypi/urllib3@1.26.12");
+    // Packages whose dependencies we do not know are not claimed to have none.
+    expect(bom.dependencies.every((d) => (d.dependsOn?.length ?? 0) > 0)).toBe(true);
+    expect(deps.has("pkg:npm/minimist@1.2.7")).toBe(false);
   });
 
   it("gives the same serial number for the same input and a new one when the packages change", async () => {
