@@ -14,6 +14,7 @@ import {
 import { openImage } from "./image/open.js";
 import type { OpenOptions } from "./image/source.js";
 import { type SbomJson, sbomJson } from "./report/sbom-json.js";
+import { readSbomReference } from "./sbom-input/reference.js";
 
 export type { CatalogResult } from "./catalog/catalog.js";
 export type { OsInfo } from "./catalog/os.js";
@@ -75,6 +76,9 @@ export async function catalogImageResult(
   reference: string,
   options: CatalogImageOptions = {},
 ): Promise<CatalogedImage> {
+  // `sbom:PATH` or an existing `*.json` file: an SBOM to read, not an image to open.
+  const fromSbom = await readSbomReference(reference, { includeOsOwned: options.includeOsOwned ?? false });
+  if (fromSbom) return { source: fromSbom.source, result: fromSbom.result };
   const image = await openImage(reference, options);
   try {
     await options.onStart?.(image.layers.reduce((sum, l) => sum + (l.size ?? 0), 0));

@@ -6,7 +6,8 @@
 import type { Readable } from "node:stream";
 import type { ImageConfig, ImageManifest, Platform } from "./oci.js";
 
-export type Transport = "docker-archive" | "oci-archive" | "oci" | "dir" | "registry";
+/** "sbom": the packages came from an existing SBOM document, not from reading an image. */
+export type Transport = "docker-archive" | "oci-archive" | "oci" | "dir" | "registry" | "sbom";
 
 /** A layer stored as a (possibly compressed) tar blob. */
 export interface BlobLayer {

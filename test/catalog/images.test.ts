@@ -88,3 +88,33 @@ describe("OS-owned language packages", () => {
     expect(result.folded).toBeGreaterThan(40);
   });
 });
+
+describe("an SBOM as the input", () => {
+  it("sbom:PATH and FILE.json read our CycloneDX and SPDX back into the same package list", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { renderCycloneDx, renderSpdx, catalogImage } = await import("../../src/api.js");
+    const dir = mkdtempSync(join(tmpdir(), "shipshape-sbom-input-"));
+    try {
+      const ref = `oci-archive:${fixturePath("images", "alpine316-apk.oci.tar")}`;
+      const { source, result } = await catalogImageResult(ref, { cache: null });
+      const doc = await catalogImage(ref, { cache: null });
+      const cdx = join(dir, "image.cdx.json");
+      const spdx = join(dir, "image.spdx.json");
+      writeFileSync(cdx, await renderCycloneDx({ ...doc, packages: result.packages }));
+      writeFileSync(spdx, await renderSpdx({ ...doc, packages: result.packages }));
+      const key = (ps: { name: string; version: string; purl: string }[]) =>
+        ps.map((p) => `${p.name} ${p.version} ${p.purl}`).sort();
+      for (const input of [`sbom:${cdx}`, spdx]) {
+        const back = await catalogImage(input);
+        expect(back.source.transport).toBe("sbom");
+        expect(back.source.configDigest).toBe(source.configDigest);
+        expect(back.os?.id).toBe("alpine");
+        expect(key(back.packages)).toEqual(key(doc.packages));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

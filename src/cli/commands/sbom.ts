@@ -29,7 +29,7 @@ export function sbomCommand(): Command {
     )
     .argument(
       "<image>",
-      "docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG] | dir:PATH | [REGISTRY/]REPO[:TAG][@DIGEST]",
+      "docker-archive:PATH | oci-archive:PATH | oci:DIR[:TAG] | dir:PATH | [REGISTRY/]REPO[:TAG][@DIGEST] | sbom:PATH | FILE.json (a CycloneDX or SPDX SBOM)",
     )
     .addOption(
       new Option("-f, --format <format>", "output format")
