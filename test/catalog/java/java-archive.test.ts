@@ -284,7 +284,7 @@ describe("bad archives in an image", () => {
       },
     ]);
     const result = await catalogWith(syntheticImage([bufferLayer(layer, 0)]), [javaArchiveCataloger], {
-      maxCapturedFileBytes: 1024,
+      maxAnalyzedFileBytes: 1024,
     });
     expect(result.packages).toEqual([]);
     expect(result.incomplete).toEqual([

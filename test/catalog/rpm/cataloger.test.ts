@@ -24,9 +24,9 @@ const ndb = readFileSync(fixturePath(PKGDB, "sle15-bci/Packages.db"));
 const bdb = readFileSync(fixturePath(PKGDB, "libuuid/Packages"));
 const sqlite = readFileSync(fixturePath(PKGDB, "cbl-mariner-2.0/rpmdb.sqlite"));
 
-async function run(image: OpenedImage, cache: LayerCache | null = null, maxCapturedFileBytes?: number) {
+async function run(image: OpenedImage, cache: LayerCache | null = null, maxAnalyzedFileBytes?: number) {
   try {
-    const limits = maxCapturedFileBytes === undefined ? {} : { maxCapturedFileBytes };
+    const limits = maxAnalyzedFileBytes === undefined ? {} : { maxAnalyzedFileBytes };
     const fs = await readFilesystem(image, { cache, limits, requests: catalogRequests(options) });
     const result = await catalogFilesystem(fs, options);
     return { fs, result };
