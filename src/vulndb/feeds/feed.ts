@@ -1,0 +1,42 @@
+/**
+ * A feed importer turns one upstream format into database records. One file per feed in this folder;
+ * each importer is a parser (pure, over bytes/streams, fuzzed) plus the mapping to records.
+ * `db update` downloads a feed's `downloads` (a mirror may replace the base URL) and hands the files
+ * to `import`; `db import DIR|FILE` finds the importer whose `detect` recognises a local path.
+ */
+import type { BuildSession } from "../store.js";
+
+export interface FeedDownload {
+  /** Local file name the download is stored as (inside the feed's work directory). */
+  name: string;
+  /** The public URL. A mirror base (`--mirror` / config) replaces `https://host/` by its own prefix. */
+  url: string;
+  /** Optional: the body is a gzip/zip/tar.gz that the importer unpacks itself. */
+  compression?: "gzip" | "zip" | "tar.gz";
+}
+
+export interface FeedContext {
+  warn(message: string): void;
+  /** "today", injectable for tests (end-of-life, EPSS dates). */
+  now: Date;
+  /** Report progress in records, for a progress bar. */
+  progress?(records: number): void;
+}
+
+export interface FeedImportResult {
+  /** Vulnerability + affected records written. */
+  records: number;
+  /** The data's own date (newest advisory, feed timestamp), when known. */
+  dataDate: string | null;
+}
+
+export interface FeedImporter {
+  /** Stable id, also the `source` of the records it writes: "debian-tracker", "alpine-secdb", "osv-go"… */
+  id: string;
+  title: string;
+  downloads: FeedDownload[];
+  /** Does this local file or directory hold this feed's data, in a layout this importer reads? */
+  detect(path: string): Promise<boolean>;
+  /** Read the given files/directories and write records into the build. */
+  import(inputs: string[], session: BuildSession, ctx: FeedContext): Promise<FeedImportResult>;
+}
