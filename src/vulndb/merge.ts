@@ -11,8 +11,17 @@ export function mergeVulnerabilities(rows: VulnerabilityRecord[]): Vulnerability
     aliases: uniq(rows.flatMap((r) => r.aliases)).filter((a) => a !== first.id),
     summary: pick("summary") as string | null,
     description: pick("description") as string | null,
-    published: rows.map((r) => r.published).filter((x): x is string => !!x).sort()[0] ?? null,
-    modified: rows.map((r) => r.modified).filter((x): x is string => !!x).sort().at(-1) ?? null,
+    published:
+      rows
+        .map((r) => r.published)
+        .filter((x): x is string => !!x)
+        .sort()[0] ?? null,
+    modified:
+      rows
+        .map((r) => r.modified)
+        .filter((x): x is string => !!x)
+        .sort()
+        .at(-1) ?? null,
     severities: rows.flatMap((r) => r.severities),
     cvss: rows.flatMap((r) => r.cvss),
     cwes: uniq(rows.flatMap((r) => r.cwes)),

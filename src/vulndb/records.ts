@@ -7,7 +7,14 @@ import type { VersionScheme } from "../versions/index.js";
 
 export type Severity = "critical" | "high" | "medium" | "low" | "negligible" | "unknown";
 
-export const SEVERITY_ORDER: readonly Severity[] = ["unknown", "negligible", "low", "medium", "high", "critical"];
+export const SEVERITY_ORDER: readonly Severity[] = [
+  "unknown",
+  "negligible",
+  "low",
+  "medium",
+  "high",
+  "critical",
+];
 
 export interface CvssScore {
   /** "2.0" | "3.0" | "3.1" | "4.0" */

@@ -25,7 +25,10 @@ interface Database {
   transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
   close(): void;
 }
-type DatabaseConstructor = new (path: string, options?: { readonly?: boolean; fileMustExist?: boolean }) => Database;
+type DatabaseConstructor = new (
+  path: string,
+  options?: { readonly?: boolean; fileMustExist?: boolean },
+) => Database;
 
 let Sqlite: DatabaseConstructor | undefined;
 function sqlite(): DatabaseConstructor {
@@ -107,10 +110,17 @@ export class SqliteStore implements VulnStore {
     const unique = [...new Map(keys.map((k) => [`${k.namespace}\0${k.packageName}`, k])).values()];
     for (const part of chunks(unique)) {
       const sql = `SELECT data FROM affected WHERE (namespace, package) IN (VALUES ${part.map(() => "(?, ?)").join(", ")})`;
-      const rows = this.db.prepare(sql).all(...part.flatMap((k) => [k.namespace, k.packageName])) as { data: string }[];
+      const rows = this.db.prepare(sql).all(...part.flatMap((k) => [k.namespace, k.packageName])) as {
+        data: string;
+      }[];
       for (const r of rows) out.push(JSON.parse(r.data) as AffectedRecord);
     }
     return out;
+  }
+
+  async hasNamespace(namespace: string): Promise<boolean> {
+    if (!this.db) return false;
+    return this.db.prepare("SELECT 1 FROM affected WHERE namespace = ? LIMIT 1").get(namespace) !== undefined;
   }
 
   async vulnerabilities(ids: string[]): Promise<Map<string, VulnerabilityRecord>> {
@@ -119,7 +129,9 @@ export class SqliteStore implements VulnStore {
     const grouped = new Map<string, VulnerabilityRecord[]>();
     for (const part of chunks([...new Set(ids)])) {
       const rows = this.db
-        .prepare(`SELECT data FROM vulnerabilities WHERE id IN (${part.map(() => "?").join(", ")}) ORDER BY id, source`)
+        .prepare(
+          `SELECT data FROM vulnerabilities WHERE id IN (${part.map(() => "?").join(", ")}) ORDER BY id, source`,
+        )
         .all(...part) as { data: string }[];
       for (const r of rows) {
         const v = JSON.parse(r.data) as VulnerabilityRecord;
@@ -163,7 +175,9 @@ export class SqliteStore implements VulnStore {
       };
     }
     const count = (sql: string) => (this.db!.prepare(sql).get() as { n: number }).n;
-    const builtAt = this.db.prepare("SELECT value FROM meta WHERE key = 'built_at'").get() as { value: string } | undefined;
+    const builtAt = this.db.prepare("SELECT value FROM meta WHERE key = 'built_at'").get() as
+      | { value: string }
+      | undefined;
     const feeds = (this.db.prepare("SELECT data FROM feeds ORDER BY feed").all() as { data: string }[]).map(
       (r) => JSON.parse(r.data) as FeedState,
     );
@@ -192,13 +206,19 @@ export class SqliteStore implements VulnStore {
     const parse = <T>(rows: unknown[]) => (rows as { data: string }[]).map((r) => JSON.parse(r.data) as T);
     return {
       vulnerabilities: (
-        this.db.prepare(`SELECT source, data FROM vulnerabilities WHERE source IN (${marks})`).all(...feeds) as {
+        this.db
+          .prepare(`SELECT source, data FROM vulnerabilities WHERE source IN (${marks})`)
+          .all(...feeds) as {
           source: string;
           data: string;
         }[]
       ).map((r) => ({ source: r.source, record: JSON.parse(r.data) as VulnerabilityRecord })),
-      affected: parse<AffectedRecord>(this.db.prepare(`SELECT data FROM affected WHERE source IN (${marks})`).all(...feeds)),
-      states: parse<FeedState>(this.db.prepare(`SELECT data FROM feeds WHERE feed IN (${marks})`).all(...feeds)),
+      affected: parse<AffectedRecord>(
+        this.db.prepare(`SELECT data FROM affected WHERE source IN (${marks})`).all(...feeds),
+      ),
+      states: parse<FeedState>(
+        this.db.prepare(`SELECT data FROM feeds WHERE feed IN (${marks})`).all(...feeds),
+      ),
     };
   }
 
@@ -240,7 +260,9 @@ class SqliteBuild implements BuildSession {
   }
 
   async putVulnerabilities(source: string, records: VulnerabilityRecord[]): Promise<void> {
-    const stmt = this.live.prepare("INSERT OR REPLACE INTO vulnerabilities (id, source, data) VALUES (?, ?, ?)");
+    const stmt = this.live.prepare(
+      "INSERT OR REPLACE INTO vulnerabilities (id, source, data) VALUES (?, ?, ?)",
+    );
     this.live.transaction((rows: VulnerabilityRecord[]) => {
       for (const r of rows) stmt.run(r.id, source, JSON.stringify(r));
     })(records);
@@ -251,7 +273,8 @@ class SqliteBuild implements BuildSession {
       "INSERT INTO affected (namespace, package, vulnerability, source, data) VALUES (?, ?, ?, ?, ?)",
     );
     this.live.transaction((rows: AffectedRecord[]) => {
-      for (const r of rows) stmt.run(r.namespace, r.packageName, r.vulnerabilityId, r.source, JSON.stringify(r));
+      for (const r of rows)
+        stmt.run(r.namespace, r.packageName, r.vulnerabilityId, r.source, JSON.stringify(r));
     })(records);
   }
 
@@ -270,7 +293,9 @@ class SqliteBuild implements BuildSession {
   }
 
   async setFeedState(state: FeedState): Promise<void> {
-    this.live.prepare("INSERT OR REPLACE INTO feeds (feed, data) VALUES (?, ?)").run(state.feed, JSON.stringify(state));
+    this.live
+      .prepare("INSERT OR REPLACE INTO feeds (feed, data) VALUES (?, ?)")
+      .run(state.feed, JSON.stringify(state));
   }
 
   async copyFeedsFrom(live: VulnStore, feeds: string[]): Promise<void> {

@@ -3,13 +3,7 @@
  * shared database). A build writes into a fresh copy that replaces the live one atomically only when
  * it completes (`commit`), so a failed or partial update never leaves a broken database.
  */
-import type {
-  AffectedRecord,
-  EpssRecord,
-  FeedState,
-  KevRecord,
-  VulnerabilityRecord,
-} from "./records.js";
+import type { AffectedRecord, EpssRecord, FeedState, KevRecord, VulnerabilityRecord } from "./records.js";
 
 export interface BuildSession {
   /** `source` is the feed id: several feeds may describe one vulnerability; each keeps its row. */
@@ -40,6 +34,8 @@ export interface VulnStore {
   /** Affected records for many (namespace, package) keys in one round trip. */
   affected(keys: { namespace: string; packageName: string }[]): Promise<AffectedRecord[]>;
   vulnerabilities(ids: string[]): Promise<Map<string, VulnerabilityRecord>>;
+  /** Whether the database holds any record for a namespace ("alpine:3.9"): no data is not "no vulnerabilities". */
+  hasNamespace(namespace: string): Promise<boolean>;
   kev(cveIds: string[]): Promise<Map<string, KevRecord>>;
   epss(cveIds: string[]): Promise<Map<string, EpssRecord>>;
   status(): Promise<StoreStatus>;
