@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_ERROR, isShipshapeError } from "../errors.js";
 import { VERSION } from "../version.js";
+import { dbCommand } from "./commands/db.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { sbomCommand } from "./commands/sbom.js";
 
@@ -33,6 +34,7 @@ Environment:
     );
   program.addCommand(inspectCommand().exitOverride());
   program.addCommand(sbomCommand().exitOverride());
+  program.addCommand(dbCommand().exitOverride());
   return program;
 }
 
