@@ -1,0 +1,289 @@
+/**
+ * Debian security tracker importer. The tracker's JSON (`/tracker/data/json`) says, per SOURCE
+ * package, per CVE (or TEMP- id), per release: resolved in a fixed version / `0` (never affected) /
+ * open / undetermined, the urgency, `nodsa` (no advisory will be issued: `nodsa_reason` "ignored"
+ * means it will not be fixed, "postponed" that it is deferred to a later update) and `end-of-life`
+ * urgency when the release no longer supports the package. The DSA/DLA lists add which advisory
+ * shipped a fixed version and when.
+ *
+ * Mapping (namespace `debian:<version>` from the codename, `debian:unstable` for sid):
+ *   resolved + "0"               → not-affected (never reported)
+ *   resolved + version           → fixed at that version (advisory + date when a DSA/DLA shipped it)
+ *   open, urgency end-of-life    → end-of-life
+ *   open, nodsa_reason ignored   → will-not-fix
+ *   open, nodsa_reason postponed → deferred
+ *   open (other) / undetermined  → affected, no fix yet
+ *   urgency unimportant → negligible, low/medium/high (trailing `*` dropped) as is, anything else
+ *   ("not yet assigned", end-of-life) → unknown.
+ *
+ * The JSON is tens of MiB: it is streamed one source package at a time.
+ */
+import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
+import { ShipshapeError } from "../../errors.js";
+import type { AffectedRecord, AffectedStatus, Severity, VulnerabilityRecord } from "../records.js";
+import type { BuildSession } from "../store.js";
+import { AdvisoryIndex, parseDebianAdvisoryList } from "./debian-advisory-list.js";
+import { debianNamespace } from "./distro-codenames.js";
+import type { FeedContext, FeedImporter, FeedImportResult } from "./feed.js";
+import { listFeedFiles, readFeedFile, readHead } from "./feed-files.js";
+import { jsonObjectMembers } from "./json-members.js";
+
+export const DEBIAN_FEED_ID = "debian";
+
+const TRACKER = "https://security-tracker.debian.org/tracker";
+const SALSA_DATA = "https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data";
+
+/** The DSA/DLA lists are a few MiB; far larger is not one. */
+const MAX_LIST_BYTES = 256 * 1024 * 1024;
+const BATCH = 2000;
+
+/** One release's entry of the tracker JSON, as far as the mapping reads it. */
+export interface TrackerRelease {
+  status?: unknown;
+  fixed_version?: unknown;
+  urgency?: unknown;
+  nodsa?: unknown;
+  nodsa_reason?: unknown;
+}
+
+export interface ReleaseVerdict {
+  status: AffectedStatus;
+  fixedVersion: string | null;
+  severity: Severity | null;
+}
+
+/** Tracker urgency → severity. */
+export function severityOfUrgency(urgency: unknown): Severity | null {
+  if (typeof urgency !== "string") return null;
+  switch (urgency.trim().replace(/\*+$/, "")) {
+    case "unimportant":
+      return "negligible";
+    case "low":
+      return "low";
+    case "medium":
+      return "medium";
+    case "high":
+      return "high";
+    default:
+      return "unknown";
+  }
+}
+
+/** What one release entry says (see the module comment), or null when it says nothing usable. */
+export function releaseVerdict(entry: TrackerRelease): ReleaseVerdict | null {
+  const severity = severityOfUrgency(entry.urgency);
+  const fixed = typeof entry.fixed_version === "string" ? entry.fixed_version.trim() : "";
+  switch (entry.status) {
+    case "resolved":
+      if (fixed === "0") return { status: "not-affected", fixedVersion: null, severity };
+      if (fixed === "") return null; // resolved without a version: nothing a version can be compared with
+      return { status: "fixed", fixedVersion: fixed, severity };
+    case "open": {
+      if (entry.urgency === "end-of-life") return { status: "end-of-life", fixedVersion: null, severity };
+      if (entry.nodsa_reason === "ignored") return { status: "will-not-fix", fixedVersion: null, severity };
+      if (entry.nodsa_reason === "postponed") return { status: "deferred", fixedVersion: null, severity };
+      return { status: "affected", fixedVersion: null, severity };
+    }
+    case "undetermined":
+      return { status: "affected", fixedVersion: null, severity };
+    default:
+      return null;
+  }
+}
+
+const VULN_ID = /^(CVE-\d{4}-\d{4,}|TEMP-\d+-[0-9A-Fa-f]+)$/;
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+export interface PackageRecords {
+  vulnerabilities: VulnerabilityRecord[];
+  affected: AffectedRecord[];
+  /** Release codenames the mapping does not know (skipped). */
+  unknownReleases: string[];
+}
+
+/** The records one source package's tracker entry gives. Pure. */
+export function trackerPackageRecords(
+  pkg: string,
+  entry: unknown,
+  advisories: AdvisoryIndex,
+  origin: string,
+): PackageRecords {
+  if (!isRecord(entry)) {
+    throw new ShipshapeError(
+      "input",
+      `${origin}: package ${JSON.stringify(pkg)} is not a map of vulnerabilities`,
+    );
+  }
+  const out: PackageRecords = { vulnerabilities: [], affected: [], unknownReleases: [] };
+  for (const [id, vuln] of Object.entries(entry)) {
+    if (!VULN_ID.test(id) || !isRecord(vuln)) continue;
+    const releases = vuln.releases;
+    // An empty list (`"releases": []`) or anything but a map: no release to say anything about.
+    if (!isRecord(releases)) continue;
+    let any = false;
+    for (const [codename, rel] of Object.entries(releases)) {
+      if (!isRecord(rel)) continue;
+      const namespace = debianNamespace(codename);
+      if (!namespace) {
+        if (!out.unknownReleases.includes(codename)) out.unknownReleases.push(codename);
+        continue;
+      }
+      const verdict = releaseVerdict(rel);
+      if (!verdict) continue;
+      const advisory =
+        verdict.fixedVersion !== null ? advisories.find(codename, pkg, id, verdict.fixedVersion) : null;
+      out.affected.push({
+        vulnerabilityId: id,
+        namespace,
+        packageName: pkg,
+        scheme: "deb",
+        status: verdict.status,
+        ranges: [],
+        fixedVersion: verdict.fixedVersion,
+        fixPublished: advisory?.date ?? null,
+        severity: verdict.severity,
+        moduleStream: null,
+        cpes: [],
+        source: DEBIAN_FEED_ID,
+        advisory: advisory?.id ?? null,
+      });
+      any = true;
+    }
+    if (!any) continue;
+    const references = [`${TRACKER}/${id}`];
+    if (typeof vuln.debianbug === "number" && Number.isSafeInteger(vuln.debianbug)) {
+      references.push(`https://bugs.debian.org/${vuln.debianbug}`);
+    }
+    out.vulnerabilities.push({
+      id,
+      aliases: [],
+      summary: null,
+      description: typeof vuln.description === "string" && vuln.description !== "" ? vuln.description : null,
+      published: null,
+      modified: null,
+      severities: [],
+      cvss: [],
+      cwes: [],
+      references,
+    });
+  }
+  return out;
+}
+
+type InputKind = "tracker-json" | "advisory-list";
+
+/** What a file is, from its first bytes: the tracker JSON (`{"pkg": {"CVE-…` ), a DSA/DLA list, or neither. */
+export function classifyDebianInput(head: Buffer): InputKind | null {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "tracker-json";
+  const text = head.toString("utf8");
+  if (/^\s*\{\s*("[^"\\]*"\s*:\s*\{\s*"(CVE-|TEMP-)|\}\s*$)/.test(text)) return "tracker-json";
+  if (/^\[\d{1,2} [A-Z][a-z]{2} \d{4}\]\s+(DSA|DLA)-\d+/.test(text)) return "advisory-list";
+  return null;
+}
+
+async function classify(path: string): Promise<InputKind | null> {
+  try {
+    return classifyDebianInput(await readHead(path, 4096));
+  } catch {
+    return null;
+  }
+}
+
+async function detect(path: string): Promise<boolean> {
+  try {
+    const files = await listFeedFiles([path], { maxFiles: 10_000, maxDepth: 4 });
+    for (const f of files) if ((await classify(f)) === "tracker-json") return true;
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+function trackerStream(path: string, gzip: boolean): AsyncIterable<Buffer> {
+  const raw = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  return gzip ? raw.pipe(createGunzip()) : raw;
+}
+
+async function importTracker(
+  inputs: string[],
+  session: BuildSession,
+  ctx: FeedContext,
+): Promise<FeedImportResult> {
+  const files = await listFeedFiles(inputs);
+  const given = new Set(inputs);
+  const trackers: string[] = [];
+  const lists: string[] = [];
+  for (const file of files) {
+    const kind = await classify(file);
+    if (kind === "tracker-json") trackers.push(file);
+    else if (kind === "advisory-list") lists.push(file);
+    else if (given.has(file)) {
+      throw new ShipshapeError(
+        "input",
+        `${file} is neither the Debian security tracker JSON nor a DSA/DLA list (data/DSA/list, data/DLA/list)`,
+      );
+    }
+  }
+  if (trackers.length === 0) {
+    throw new ShipshapeError(
+      "input",
+      `no Debian security tracker JSON in ${inputs.join(", ")}; the DSA/DLA lists alone do not say which releases are affected (download ${TRACKER}/data/json)`,
+    );
+  }
+
+  const advisories = new AdvisoryIndex();
+  for (const list of lists) {
+    const text = (await readFeedFile(list, MAX_LIST_BYTES)).toString("utf8");
+    advisories.add(parseDebianAdvisoryList(text, list));
+  }
+
+  let written = 0;
+  let pending: AffectedRecord[] = [];
+  let pendingVulns: VulnerabilityRecord[] = [];
+  const seenVulns = new Set<string>();
+  const unknown = new Set<string>();
+  const flush = async () => {
+    if (pending.length > 0) await session.putAffected(pending);
+    if (pendingVulns.length > 0) await session.putVulnerabilities(DEBIAN_FEED_ID, pendingVulns);
+    written += pending.length + pendingVulns.length;
+    pending = [];
+    pendingVulns = [];
+    ctx.progress?.(written);
+  };
+  for (const tracker of trackers) {
+    const head = await readHead(tracker, 2);
+    const gzip = head[0] === 0x1f && head[1] === 0x8b;
+    for await (const [pkg, entry] of jsonObjectMembers(trackerStream(tracker, gzip), { origin: tracker })) {
+      const records = trackerPackageRecords(pkg, entry, advisories, tracker);
+      for (const c of records.unknownReleases) unknown.add(c);
+      pending.push(...records.affected);
+      for (const v of records.vulnerabilities) {
+        if (seenVulns.has(v.id)) continue;
+        seenVulns.add(v.id);
+        pendingVulns.push(v);
+      }
+      if (pending.length >= BATCH || pendingVulns.length >= BATCH) await flush();
+    }
+  }
+  await flush();
+  if (unknown.size > 0) {
+    ctx.warn(`releases with no known version skipped: ${[...unknown].sort().join(", ")}`);
+  }
+  return { records: written, dataDate: advisories.newest };
+}
+
+export const debianTrackerImporter: FeedImporter = {
+  id: DEBIAN_FEED_ID,
+  title: "Debian security tracker (with DSA/DLA advisories)",
+  downloads: [
+    { name: "debian-tracker.json", url: `${TRACKER}/data/json` },
+    { name: "DSA-list", url: `${SALSA_DATA}/DSA/list` },
+    { name: "DLA-list", url: `${SALSA_DATA}/DLA/list` },
+  ],
+  detect,
+  import: importTracker,
+};
