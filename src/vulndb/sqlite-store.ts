@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { ShipshapeError } from "../errors.js";
+import { canExportFeeds, type FeedRows } from "./feed-export.js";
 import { mergeVulnerabilities } from "./merge.js";
 import type { AffectedRecord, EpssRecord, FeedState, KevRecord, VulnerabilityRecord } from "./records.js";
 import { type BuildSession, SCHEMA_VERSION, type StoreStatus, type VulnStore } from "./store.js";
@@ -68,8 +69,12 @@ export class SqliteStore implements VulnStore {
     this.db = db;
   }
 
-  /** Open the store at `path`; a missing file is an empty store (status says so; lookups find nothing). */
-  static open(path: string): SqliteStore {
+  /**
+   * Open the store at `path`; a missing file is an empty store (status says so; lookups find nothing).
+   * A file of another schema version is refused, unless `forBuild`: then it reads as empty, and a
+   * committed build replaces it.
+   */
+  static open(path: string, options: { forBuild?: boolean } = {}): SqliteStore {
     if (!existsSync(path)) return new SqliteStore(path, null);
     let db: Database;
     try {
@@ -82,7 +87,13 @@ export class SqliteStore implements VulnStore {
       );
     }
     const store = new SqliteStore(path, db);
-    store.checkSchema();
+    try {
+      store.checkSchema();
+    } catch (err) {
+      db.close();
+      if (options.forBuild) return new SqliteStore(path, null);
+      throw err;
+    }
     return store;
   }
 
@@ -196,11 +207,7 @@ export class SqliteStore implements VulnStore {
   }
 
   /** Rows of the live file for some feeds, for carrying them into a build. */
-  exportFeeds(feeds: string[]): {
-    vulnerabilities: { source: string; record: VulnerabilityRecord }[];
-    affected: AffectedRecord[];
-    states: FeedState[];
-  } {
+  exportFeeds(feeds: string[]): FeedRows {
     if (!this.db || feeds.length === 0) return { vulnerabilities: [], affected: [], states: [] };
     const marks = feeds.map(() => "?").join(", ");
     const parse = <T>(rows: unknown[]) => (rows as { data: string }[]).map((r) => JSON.parse(r.data) as T);
@@ -299,8 +306,9 @@ class SqliteBuild implements BuildSession {
   }
 
   async copyFeedsFrom(live: VulnStore, feeds: string[]): Promise<void> {
-    if (!(live instanceof SqliteStore)) throw new Error("copyFeedsFrom needs a store of the same kind");
-    const rows = live.exportFeeds(feeds);
+    if (!canExportFeeds(live))
+      throw new Error(`copyFeedsFrom: store ${live.location} cannot list its feeds' rows`);
+    const rows = await live.exportFeeds(feeds);
     for (const feed of feeds) {
       await this.putVulnerabilities(
         feed,
