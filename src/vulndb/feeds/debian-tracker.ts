@@ -19,8 +19,8 @@
  * The JSON is tens of MiB: it is streamed one source package at a time.
  */
 import { createReadStream } from "node:fs";
-import { createGunzip } from "node:zlib";
-import { ShipshapeError } from "../../errors.js";
+import { createGunzip, gunzipSync } from "node:zlib";
+import { describeError, ShipshapeError } from "../../errors.js";
 import type { AffectedRecord, AffectedStatus, Severity, VulnerabilityRecord } from "../records.js";
 import type { BuildSession } from "../store.js";
 import { AdvisoryIndex, parseDebianAdvisoryList } from "./debian-advisory-list.js";
@@ -176,18 +176,42 @@ export function trackerPackageRecords(
 
 type InputKind = "tracker-json" | "advisory-list";
 
-/** What a file is, from its first bytes: the tracker JSON (`{"pkg": {"CVE-…` ), a DSA/DLA list, or neither. */
+/** What a file is, from its first (decompressed) bytes: the tracker JSON (`{"pkg": {"CVE-…`), a DSA/DLA list, or neither. */
 export function classifyDebianInput(head: Buffer): InputKind | null {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "tracker-json";
   const text = head.toString("utf8");
-  if (/^\s*\{\s*("[^"\\]*"\s*:\s*\{\s*"(CVE-|TEMP-)|\}\s*$)/.test(text)) return "tracker-json";
+  if (/^\s*\{\s*("[^"\\]*"\s*:\s*\{\s*"[A-Z]+-\d|\}\s*$)/.test(text)) return "tracker-json";
   if (/^\[\d{1,2} [A-Z][a-z]{2} \d{4}\]\s+(DSA|DLA)-\d+/.test(text)) return "advisory-list";
   return null;
 }
 
+function isGzip(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** The first bytes of a file, gunzipped when it is gzip (the tracker JSON may be stored compressed). */
+async function contentHead(path: string, bytes = 4096): Promise<Buffer> {
+  const head = await readHead(path, bytes);
+  if (!isGzip(head)) return head;
+  const parts: Buffer[] = [];
+  let got = 0;
+  const stream = createReadStream(path).pipe(createGunzip());
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      got += chunk.length;
+      if (got >= bytes) break;
+    }
+  } catch {
+    // A damaged gzip: whatever came out before the damage decides.
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(parts).subarray(0, bytes);
+}
+
 async function classify(path: string): Promise<InputKind | null> {
   try {
-    return classifyDebianInput(await readHead(path, 4096));
+    return classifyDebianInput(await contentHead(path));
   } catch {
     return null;
   }
@@ -237,7 +261,18 @@ async function importTracker(
 
   const advisories = new AdvisoryIndex();
   for (const list of lists) {
-    const text = (await readFeedFile(list, MAX_LIST_BYTES)).toString("utf8");
+    let bytes = await readFeedFile(list, MAX_LIST_BYTES);
+    if (isGzip(bytes)) {
+      try {
+        bytes = gunzipSync(bytes, { maxOutputLength: MAX_LIST_BYTES });
+      } catch (err) {
+        throw new ShipshapeError(
+          "input",
+          `${list}: damaged gzip data or larger than ${MAX_LIST_BYTES} bytes unpacked (${describeError(err)})`,
+        );
+      }
+    }
+    const text = bytes.toString("utf8");
     advisories.add(parseDebianAdvisoryList(text, list));
   }
 
@@ -255,8 +290,7 @@ async function importTracker(
     ctx.progress?.(written);
   };
   for (const tracker of trackers) {
-    const head = await readHead(tracker, 2);
-    const gzip = head[0] === 0x1f && head[1] === 0x8b;
+    const gzip = isGzip(await readHead(tracker, 2));
     for await (const [pkg, entry] of jsonObjectMembers(trackerStream(tracker, gzip), { origin: tracker })) {
       const records = trackerPackageRecords(pkg, entry, advisories, tracker);
       for (const c of records.unknownReleases) unknown.add(c);

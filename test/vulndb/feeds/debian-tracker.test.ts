@@ -260,6 +260,19 @@ describe("inputs", () => {
     );
     await expect(importInto([config])).rejects.toThrow(/neither the Debian security tracker JSON/);
     expect(await debianTrackerImporter.detect(join(VUNNEL(), "input"))).toBe(true);
+    // In a directory, gzip files are judged by what they hold: a gzipped tracker JSON is read, a
+    // gzipped list is read as a list, other gzip data is passed over.
+    const dir = mkdtempSync(join(tmpdir(), "tracker-gz-"));
+    try {
+      writeFileSync(join(dir, "json.gz"), gzipSync(readFileSync(join(VUNNEL(), "input", "debian.json"))));
+      writeFileSync(join(dir, "DSA.gz"), gzipSync(readFileSync(join(VUNNEL(), "input", "DSA"))));
+      writeFileSync(join(dir, "other.gz"), gzipSync(Buffer.from("not a feed")));
+      const viaGzip = await importInto([dir]);
+      const plain = await importInto([join(VUNNEL(), "input")]);
+      expect(viaGzip.affected).toEqual(plain.affected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(await debianTrackerImporter.detect(dataPath("vuln", "feeds", "debian-security-tracker"))).toBe(
       false,
     );

@@ -241,8 +241,9 @@ describe("hostile inputs", () => {
   });
 
   it("caps one archive member's size", async () => {
+    execFileSync("tar", ["-C", FIXTURES(), "-cJf", join(dir, "capped.tar.xz"), "osv"]);
     const run = async () => {
-      for await (const _ of archiveDocuments(join(dir, "osv-all.tar.xz"), {
+      for await (const _ of archiveDocuments(join(dir, "capped.tar.xz"), {
         select: () => true,
         maxDocumentBytes: 100,
       })) {
@@ -250,6 +251,37 @@ describe("hostile inputs", () => {
       }
     };
     await expect(run()).rejects.toThrow(/over the 100-byte limit/);
+  });
+
+  it("archiveDocuments on damaged tarballs: documents or a ShipshapeError", async () => {
+    execFileSync("tar", ["-C", FIXTURES(), "-cf", join(dir, "plain.tar"), "osv"]);
+    execFileSync("tar", ["-C", FIXTURES(), "-cJf", join(dir, "plain.tar.xz"), "osv"]);
+    const tar = readFileSync(join(dir, "plain.tar"));
+    const xz = readFileSync(join(dir, "plain.tar.xz"));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(tar, xz),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }),
+        fc.nat(),
+        async (original, flips, cut) => {
+          const bytes = Buffer.from(original.subarray(0, Math.max(6, cut % (original.length + 1))));
+          for (const [at, v] of flips) bytes[at % bytes.length] = v;
+          const file = join(dir, original === tar ? "fuzz.tar" : "fuzz.tar.xz");
+          writeFileSync(file, bytes);
+          try {
+            for await (const doc of archiveDocuments(file, {
+              select: () => true,
+              maxDocumentBytes: 1 << 20,
+            })) {
+              expect(doc.bytes.length).toBeLessThanOrEqual(1 << 20);
+            }
+          } catch (err) {
+            expect(err).toBeInstanceOf(ShipshapeError);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it("ubuntuCveRecords on fuzzed documents: records or a ShipshapeError", () => {
