@@ -5,6 +5,7 @@
 import type { OsInfo } from "../catalog/os.js";
 import type { Package, PackageType } from "../catalog/package.js";
 import type { VersionScheme } from "../versions/index.js";
+import { debianNamespace } from "./feeds/distro-codenames.js";
 
 /** Ecosystem namespaces for language packages (OSV ecosystem names, lower-cased). */
 export const ECOSYSTEM_OF: Partial<Record<PackageType, { namespace: string; scheme: VersionScheme }>> = {
@@ -31,10 +32,14 @@ export function distroNamespace(os: OsInfo | null): string | null {
   const v = os.versionId;
   switch (id) {
     case "debian":
+      // testing/sid images carry no VERSION_ID, only a codename (trixie, sid).
+      if (!/^\d/.test(v)) return (os.codename && debianNamespace(os.codename)) ?? `debian:${v || "unstable"}`;
       return `debian:${v.split(".")[0]}`;
     case "ubuntu":
       return `ubuntu:${v}`;
     case "alpine":
+      // Development snapshots (3.21_alpha20240807) are edge, which secdb publishes as its own branch.
+      if (/_(alpha|beta|pre|rc)/.test(v) || /edge/i.test(os.prettyName)) return "alpine:edge";
       return `alpine:${v.split(".").slice(0, 2).join(".")}`;
     case "rhel":
     case "centos":
