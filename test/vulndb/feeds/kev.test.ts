@@ -3,9 +3,9 @@
  * expected records, bad catalogs, fuzzing.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRequire } from "node:module";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { isShipshapeError } from "../../../src/errors.js";
