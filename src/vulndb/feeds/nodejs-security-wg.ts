@@ -19,7 +19,13 @@ import { scoreCvss } from "./cvss-vector.js";
 import type { FeedImporter } from "./feed.js";
 import { feedDocuments } from "./feed-documents.js";
 import { RecordWriter } from "./record-writer.js";
-import { complement, intersect, npmRangeIntervals, toVersionRanges } from "./semver-intervals.js";
+import {
+  complement,
+  headlineFix,
+  intersect,
+  npmRangeIntervals,
+  toVersionRanges,
+} from "./semver-intervals.js";
 
 export const NODEJS_SECURITY_WG_FEED_ID = "nodejs-security-wg";
 
@@ -115,11 +121,11 @@ export function nodeAdvisoryRecords(
   const vulnerable = npmRangeIntervals(advisory.vulnerable_versions ?? advisory.vulnerable ?? "", origin);
   const patchedRange = advisory.patched_versions ?? advisory.patched ?? "";
   const patched = npmRangeIntervals(patchedRange, origin);
-  const ranges = toVersionRanges(intersect(vulnerable, complement(patched)));
-  // Headline fix: the lowest patched version that ends an affected range.
-  const patchedStarts = new Set(patched.map((i) => i.lo?.version).filter((x): x is string => !!x));
-  const fixedVersion =
-    ranges.map((r) => r.fixed).find((f) => f !== undefined && patchedStarts.has(f)) ?? null;
+  const patchedStarts = patched.filter((i) => i.lo?.inclusive).map((i) => i.lo!.version);
+  const ranges = toVersionRanges(intersect(vulnerable, complement(patched)), (v) =>
+    patchedStarts.includes(v),
+  );
+  const fixedVersion = headlineFix(ranges, patchedStarts);
   const severity = advisory.severity ? (SEVERITIES[advisory.severity.toLowerCase()] ?? null) : null;
   const cvss = (() => {
     const vector = cvssVector(advisory.cvss_vector ?? advisory.cvss);

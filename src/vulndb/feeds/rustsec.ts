@@ -17,7 +17,7 @@ import { scoreCvss } from "./cvss-vector.js";
 import type { FeedImporter } from "./feed.js";
 import { feedDocuments } from "./feed-documents.js";
 import { RecordWriter } from "./record-writer.js";
-import { cargoRequirementIntervals, complement, toVersionRanges } from "./semver-intervals.js";
+import { cargoRequirementIntervals, complement, headlineFix, toVersionRanges } from "./semver-intervals.js";
 
 export const RUSTSEC_FEED_ID = "rustsec";
 
@@ -129,16 +129,12 @@ export function rustsecRecords(
 ): { vulnerability: VulnerabilityRecord; affected: AffectedRecord } | null {
   if (advisory.informational !== null) return null;
   if (advisory.withdrawn !== null && !(Date.parse(advisory.withdrawn) > now.getTime())) return null;
-  const safe = [...advisory.patched, ...advisory.unaffected].flatMap((r) =>
-    cargoRequirementIntervals(r, origin),
-  );
-  const ranges = toVersionRanges(complement(safe));
-  const fixes = advisory.patched
-    .flatMap((r) => cargoRequirementIntervals(r, origin))
-    .map((i) => i.lo?.version)
-    .filter((x): x is string => x !== undefined);
-  // The headline fix: the lowest patched version that ends an affected range.
-  const fixedVersion = ranges.map((r) => r.fixed).find((f) => f !== undefined && fixes.includes(f)) ?? null;
+  const patched = advisory.patched.flatMap((r) => cargoRequirementIntervals(r, origin));
+  const unaffected = advisory.unaffected.flatMap((r) => cargoRequirementIntervals(r, origin));
+  const patchedStarts = patched.filter((i) => i.lo?.inclusive).map((i) => i.lo!.version);
+  // Where an affected range ends at a patched version, that is its fix; at an unaffected one, a limit.
+  const ranges = toVersionRanges(complement([...patched, ...unaffected]), (v) => patchedStarts.includes(v));
+  const fixedVersion = headlineFix(ranges, patchedStarts);
   const cvss = advisory.cvss ? scoreCvss(advisory.cvss, RUSTSEC_FEED_ID) : null;
   const vulnerability: VulnerabilityRecord = {
     id: advisory.id,

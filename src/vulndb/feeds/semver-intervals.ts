@@ -154,16 +154,39 @@ export function cargoRequirementIntervals(requirement: string, origin: string): 
   return npmRangeIntervals(npm === "" ? "*" : npm, origin);
 }
 
-/** Intervals → OSV-style ranges (introduced inclusive, fixed exclusive, lastAffected inclusive). */
-export function toVersionRanges(intervals: Interval[]): VersionRange[] {
+/**
+ * Intervals → OSV-style ranges (introduced inclusive, fixed exclusive, lastAffected inclusive). An
+ * exclusive upper bound is a `fixed` only when `isFix` says a fix starts there (a patched version);
+ * otherwise it only ends the affected versions (`limit`): "5.x" vulnerable with no 5.x patch ends at
+ * 6.0.0-0, which is no fix to upgrade to.
+ */
+export function toVersionRanges(
+  intervals: Interval[],
+  isFix: (version: string) => boolean = () => true,
+): VersionRange[] {
   return normalize(intervals).map((i) => {
     const r: VersionRange = {
       introduced: i.lo === null ? "0" : i.lo.inclusive ? i.lo.version : successor(i.lo.version),
     };
     if (i.hi !== null) {
       if (i.hi.inclusive) r.lastAffected = i.hi.version;
-      else r.fixed = i.hi.version;
+      else if (isFix(i.hi.version)) r.fixed = i.hi.version;
+      else r.limit = i.hi.version;
     }
     return r;
   });
+}
+
+/**
+ * The fix to show for ranges derived from patched requirements: the lowest `fixed`; failing that, for
+ * a single range ending at a last affected version, the first patched version above it ("<=1.5.1"
+ * vulnerable, ">=1.5.2" patched: fixed in 1.5.2).
+ */
+export function headlineFix(ranges: VersionRange[], patchedStarts: string[]): string | null {
+  const fixes = ranges.map((r) => r.fixed).filter((f): f is string => f !== undefined);
+  if (fixes.length > 0) return fixes.sort((a, b) => semver.compare(a, b))[0]!;
+  const last = ranges.length === 1 ? ranges[0]!.lastAffected : undefined;
+  if (last === undefined) return null;
+  const above = patchedStarts.filter((p) => semver.compare(p, last) > 0).sort((a, b) => semver.compare(a, b));
+  return above[0] ?? null;
 }
