@@ -29,9 +29,13 @@ export { openImage } from "./image/open.js";
 export { formatPlatform, parsePlatform } from "./image/platform.js";
 export { parseReference } from "./image/reference.js";
 export type { OpenedImage, OpenOptions } from "./image/source.js";
+export type { Finding, FindingJson } from "./match/finding.js";
+export type { GateOptions, PolicyResult, PolicyViolation } from "./policy/gate.js";
 export type { SbomSubject, SbomWriteOptions } from "./report/sbom-identity.js";
+export type { ScanJson } from "./report/scan-json.js";
 export type { ReadSbomOptions } from "./sbom-input/open.js";
 export type { SbomReadResult, SbomSourceFacts } from "./sbom-input/result.js";
+export type { DetectionPriority, ScanOptions } from "./scan/pipeline.js";
 export { VERSION } from "./version.js";
 
 export interface InspectOptions extends OpenOptions, Omit<ReadFilesystemOptions, "requests" | "signal"> {
@@ -101,6 +105,21 @@ export async function catalogImageResult(
 export async function catalogImage(reference: string, options: CatalogImageOptions = {}): Promise<SbomJson> {
   const { source, result } = await catalogImageResult(reference, options);
   return sbomJson(source, result);
+}
+
+/**
+ * The `scan --format json` object for an image or SBOM (DESIGN.md contract): packages, vulnerability
+ * findings after VEX / ignore-file suppression, and the CI gate's verdict. The pipeline loads on first use.
+ */
+export async function scanImage(
+  reference: string,
+  options: import("./scan/pipeline.js").ScanOptions = {},
+): Promise<import("./report/scan-json.js").ScanJson> {
+  const [{ scanImage: scan }, { scanJson }] = await Promise.all([
+    import("./scan/pipeline.js"),
+    import("./report/scan-json.js"),
+  ]);
+  return scanJson(await scan(reference, options));
 }
 
 // SBOM documents: the writers and readers load on first use (the CycloneDX library costs ~60 ms).

@@ -9,6 +9,7 @@ import { VERSION } from "../version.js";
 import { dbCommand } from "./commands/db.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { sbomCommand } from "./commands/sbom.js";
+import { scanCommand } from "./commands/scan.js";
 
 export function buildProgram(): Command {
   const program = new Command("shipshape")
@@ -34,6 +35,7 @@ Environment:
     );
   program.addCommand(inspectCommand().exitOverride());
   program.addCommand(sbomCommand().exitOverride());
+  program.addCommand(scanCommand().exitOverride());
   program.addCommand(dbCommand().exitOverride());
   return program;
 }

@@ -37,7 +37,7 @@ import {
 } from "./sbom-identity.js";
 import { licenseExpressionOf, spdxLicenseFor } from "./spdx-license.js";
 
-type Lib = typeof CDX;
+export type Lib = typeof CDX;
 
 /** Our property namespace (CycloneDX property taxonomy: `tool:…`). */
 export const PROPERTY_PREFIX = "shipshape:";
@@ -50,7 +50,11 @@ export async function renderCycloneDxJson(
   options: SbomWriteOptions = {},
 ): Promise<string> {
   const lib = await import("@cyclonedx/cyclonedx-library");
-  const bom = buildBom(lib, subject, options);
+  return serializeBom(lib, buildBom(lib, subject, options));
+}
+
+/** A built BOM as CycloneDX 1.6 JSON text (also used by the scan report, which adds vulnerabilities). */
+export function serializeBom(lib: Lib, bom: CDX.Models.Bom): string {
   const serializer = new lib.Serialize.JsonSerializer(
     new lib.Serialize.JSON.Normalize.Factory(lib.Spec.Spec1dot6),
   );

@@ -1,0 +1,204 @@
+/**
+ * `scan --format sarif`: SARIF 2.1.0 for GitHub code scanning (and any SARIF viewer).
+ *
+ * - One run, tool.driver "shipshape" with its version; one rule per vulnerability id: shortDescription
+ *   (id and title), fullDescription, help (text and Markdown), helpUri (the id's public page: NVD,
+ *   GitHub advisories, pkg.go.dev, RustSec, OSV), properties.security-severity (the CVSS base score as
+ *   a string, which GitHub buckets: ≥ 9 critical, ≥ 7 high, ≥ 4 medium, > 0 low; without a score, a
+ *   representative score of our severity: 9.5 / 8.0 / 5.5 / 2.0) and tags ["security", "vulnerability",
+ *   severity]. GitHub reads security-severity from rules only, so a rule carries the highest score of
+ *   its findings.
+ * - One result per shown finding: ruleId/ruleIndex, level from severity (critical/high → error,
+ *   medium → warning, else note), a message naming package, installed and fixed version.
+ * - Location (GitHub requires one per result): a container has no source file, so, as Trivy does,
+ *   the artifact is the file in the image that proves the package — the package database for OS
+ *   packages (`var/lib/dpkg/status`, `lib/apk/db/installed`), the package's own file for language
+ *   packages (`usr/local/bin/gohello`) — relative to the image root (uriBaseId IMAGE_ROOT), region
+ *   line 1; plus a logical location naming the image and the package purl. `partialFingerprints`
+ *   keep alerts stable across runs (rule + purl + path).
+ * - Suppressed findings are results too, with `suppressions` (kind external: VEX or ignore file,
+ *   with the justification), so GitHub shows them as dismissed rather than forgetting them.
+ */
+import { createHash } from "node:crypto";
+import type { PackageJson } from "../catalog/package.js";
+import type { FindingJson } from "../match/finding.js";
+import type { Suppression } from "../policy/suppression.js";
+import { VERSION } from "../version.js";
+import type { Severity } from "../vulndb/records.js";
+import { imageIdentity } from "./sbom-identity.js";
+import type { ScanJson } from "./scan-json.js";
+import { vulnerabilityUrl } from "./vulnerability-url.js";
+
+export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
+
+const REPRESENTATIVE_SCORE: Partial<Record<Severity, number>> = {
+  critical: 9.5,
+  high: 8.0,
+  medium: 5.5,
+  low: 2.0,
+};
+
+type Level = "error" | "warning" | "note";
+
+export function sarifLevel(severity: Severity): Level {
+  if (severity === "critical" || severity === "high") return "error";
+  if (severity === "medium") return "warning";
+  return "note";
+}
+
+/** The score GitHub sorts by: the CVSS base score, else a representative score of our severity. */
+export function securitySeverity(f: Pick<FindingJson, "cvss" | "severity">): number | null {
+  if (f.cvss && Number.isFinite(f.cvss.score) && f.cvss.score >= 0) return f.cvss.score;
+  return REPRESENTATIVE_SCORE[f.severity] ?? null;
+}
+
+/** The image-relative path of the file that proves a finding's package. */
+function artifactPath(f: FindingJson, packages: Map<string, PackageJson[]>): string {
+  const candidates = packages.get(f.purl) ?? [];
+  const pkg = candidates.find((p) => p.locations[0]?.path === f.pkgPath) ?? candidates[0];
+  const path = f.pkgPath ?? pkg?.locations[0]?.path;
+  return (path ?? "/").replace(/^\/+/, "") || ".";
+}
+
+/** A relative URI reference for a path (each segment percent-encoded where needed). */
+function pathUri(path: string): string {
+  return path
+    .split("/")
+    .map((s) => encodeURIComponent(s))
+    .join("/");
+}
+
+function fingerprint(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 32);
+}
+
+interface SarifRule {
+  id: string;
+  name: string;
+  shortDescription: { text: string };
+  fullDescription: { text: string };
+  helpUri: string;
+  help: { text: string; markdown: string };
+  defaultConfiguration: { level: Level };
+  properties: { "security-severity"?: string; tags: string[]; precision: string };
+}
+
+function ruleFor(id: string, findings: FindingJson[]): SarifRule {
+  const worst = [...findings].sort((a, b) => (securitySeverity(b) ?? -1) - (securitySeverity(a) ?? -1))[0]!;
+  const score = securitySeverity(worst);
+  const title = findings.find((f) => f.title)?.title ?? null;
+  const url = vulnerabilityUrl(id);
+  const table = findings
+    .map((f) => `|${f.severity}|${f.pkgName}|${f.installedVersion}|${f.fixedVersion ?? "none"}|`)
+    .join("\n");
+  const rule: SarifRule = {
+    id,
+    name:
+      worst.pkgType === "deb" || worst.pkgType === "apk" || worst.pkgType === "rpm"
+        ? "OsPackageVulnerability"
+        : "LanguagePackageVulnerability",
+    shortDescription: { text: title ? `${id}: ${title}` : id },
+    fullDescription: { text: title ?? `${id} affects ${worst.pkgName}` },
+    helpUri: url,
+    help: {
+      text: `Vulnerability ${id}\nSeverity: ${worst.severity} (${worst.severitySource})\nPackage: ${worst.pkgName}\nFixed version: ${worst.fixedVersion ?? "none"}\nLink: ${url}${title ? `\n${title}` : ""}`,
+      markdown: `**Vulnerability ${id}**\n| Severity | Package | Installed | Fixed version |\n| --- | --- | --- | --- |\n${table}\n\n[${id}](${url})${title ? `\n\n${title}` : ""}`,
+    },
+    defaultConfiguration: { level: sarifLevel(worst.severity) },
+    properties: { tags: ["security", "vulnerability", worst.severity], precision: "very-high" },
+  };
+  if (score !== null) rule.properties["security-severity"] = score.toFixed(1);
+  return rule;
+}
+
+function suppressionOf(s: Suppression): {
+  kind: "external";
+  status: "accepted";
+  justification: string;
+} {
+  const why =
+    s.kind === "vex"
+      ? `VEX ${s.status}${s.justification ? ` (${s.justification})` : ""} in ${s.file} ${s.at}`
+      : `ignored by ${s.file} ${s.at}${s.expires ? ` until ${s.expires}` : ""}`;
+  return { kind: "external", status: "accepted", justification: s.reason ? `${why}: ${s.reason}` : why };
+}
+
+export function renderSarif(scan: ScanJson): string {
+  const packages = new Map<string, PackageJson[]>();
+  for (const p of scan.packages) packages.set(p.purl, [...(packages.get(p.purl) ?? []), p]);
+  const image = imageIdentity(scan.source);
+  const all: { f: FindingJson; suppression: Suppression | null }[] = [
+    ...scan.vulnerabilities.map((f) => ({ f, suppression: null })),
+    ...scan.suppressed.map((s) => ({ f: s as FindingJson, suppression: s.suppression })),
+  ];
+  const byId = new Map<string, FindingJson[]>();
+  for (const { f } of all) byId.set(f.id, [...(byId.get(f.id) ?? []), f]);
+  const ids = [...byId.keys()].sort();
+  const rules = ids.map((id) => ruleFor(id, byId.get(id)!));
+  const ruleIndex = new Map(ids.map((id, i) => [id, i]));
+
+  const results = all.map(({ f, suppression }) => {
+    const path = artifactPath(f, packages);
+    const fixed = f.fixedVersion ? `Fixed version: ${f.fixedVersion}` : "No fixed version yet";
+    const result: Record<string, unknown> = {
+      ruleId: f.id,
+      ruleIndex: ruleIndex.get(f.id),
+      level: sarifLevel(f.severity),
+      message: {
+        text: `Package: ${f.pkgName}\nInstalled version: ${f.installedVersion}\nVulnerability: ${f.id}\nSeverity: ${f.severity}\n${fixed}${f.kev ? "\nKnown exploited (CISA KEV)" : ""}`,
+      },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: pathUri(path), uriBaseId: "IMAGE_ROOT" },
+            region: { startLine: 1 },
+          },
+          logicalLocations: [
+            { name: f.pkgName, fullyQualifiedName: `${image.displayName}:${f.purl}`, kind: "package" },
+          ],
+        },
+      ],
+      partialFingerprints: { "shipshapeFinding/v1": fingerprint(f.id, f.purl, path) },
+      properties: {
+        purl: f.purl,
+        installedVersion: f.installedVersion,
+        fixedVersion: f.fixedVersion,
+        severity: f.severity,
+        severitySource: f.severitySource,
+        feed: f.source,
+      },
+    };
+    if (suppression) result.suppressions = [suppressionOf(suppression)];
+    return result;
+  });
+
+  const log = {
+    $schema: SARIF_SCHEMA_URI,
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "shipshape",
+            fullName: "shipshape container image scanner",
+            version: VERSION,
+            semanticVersion: VERSION,
+            rules,
+          },
+        },
+        originalUriBaseIds: {
+          IMAGE_ROOT: { description: { text: `The root filesystem of ${image.displayName}` } },
+        },
+        results,
+        properties: {
+          image: image.displayName,
+          reference: scan.source.reference,
+          ...(scan.source.manifestDigest ? { manifestDigest: scan.source.manifestDigest } : {}),
+          database: scan.database.location,
+          policyPassed: scan.policy.passed,
+        },
+      },
+    ],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}

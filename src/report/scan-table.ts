@@ -1,0 +1,121 @@
+/**
+ * `scan --format table`: a header (image, OS, database and its age), one line per shown
+ * vulnerability, the totals, then what was suppressed and why, expired ignore entries, coverage
+ * gaps, the policy verdict and warnings. Plain text (no colours): CI logs keep it readable.
+ */
+import type { ScanJson } from "./scan-json.js";
+
+const TITLE_WIDTH = 60;
+
+function truncate(text: string, width: number): string {
+  const one = text.replace(/\s+/g, " ").trim();
+  return one.length <= width ? one : `${one.slice(0, width - 1)}…`;
+}
+
+function columns(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length)));
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+function ageText(ms: number | null): string {
+  if (ms === null) return "age unknown";
+  const hours = ms / 3_600_000;
+  if (hours < 1) return `${Math.floor(ms / 60_000)} min old`;
+  if (hours < 48) return `${Math.floor(hours)} h old`;
+  return `${Math.floor(hours / 24)} d old`;
+}
+
+export function renderScanTable(doc: ScanJson): string {
+  const out: string[] = [];
+  const os = doc.os ? `${doc.os.prettyName}${doc.os.eol ? " (end of life)" : ""}` : "unknown OS";
+  out.push(`${doc.source.reference}: ${os}, ${doc.packages.length} packages`);
+  const db = doc.database;
+  const feeds = db.feeds.map((f) => f.feed).join(", ") || "none";
+  out.push(
+    `Database: ${db.location}, built ${db.builtAt ?? "(unknown)"}, ${ageText(db.ageMs)}${db.stale ? " (STALE)" : ""}; feeds: ${feeds}`,
+  );
+  out.push("");
+
+  if (doc.vulnerabilities.length === 0) {
+    out.push(
+      doc.scan.coverageGaps.length > 0
+        ? "No vulnerabilities found in the packages that could be checked (see NOT CHECKED below)."
+        : "No vulnerabilities found.",
+    );
+  } else {
+    const rows: string[][] = [
+      ["TYPE", "PACKAGE", "INSTALLED", "VULNERABILITY", "SEVERITY", "FIXED IN", "TITLE"],
+    ];
+    for (const v of doc.vulnerabilities) {
+      const flags = [v.kev ? "KEV" : "", v.status !== "fixed" && v.status !== "affected" ? v.status : ""]
+        .filter((x) => x !== "")
+        .join(", ");
+      rows.push([
+        v.pkgType,
+        v.pkgName,
+        v.installedVersion,
+        v.id,
+        v.severity,
+        v.fixedVersion ?? "(none)",
+        truncate(`${flags ? `[${flags}] ` : ""}${v.title ?? ""}`, TITLE_WIDTH),
+      ]);
+    }
+    out.push(...columns(rows));
+  }
+  out.push("");
+
+  const s = doc.summary;
+  const bySeverity = Object.entries(s.bySeverity)
+    .filter(([, n]) => n > 0)
+    .map(([sev, n]) => `${sev} ${n}`)
+    .join(", ");
+  const extra = [
+    `${s.fixable} fixable`,
+    s.kev > 0 ? `${s.kev} known exploited` : "",
+    s.suppressed > 0 ? `${s.suppressed} suppressed` : "",
+    s.hidden > 0 ? `${s.hidden} not shown (--severity/--ignore-unfixed)` : "",
+  ].filter((x) => x !== "");
+  out.push(`Total: ${s.total}${bySeverity ? ` (${bySeverity})` : ""}; ${extra.join("; ")}`);
+
+  if (doc.suppressed.length > 0) {
+    out.push("", "Suppressed:");
+    for (const x of doc.suppressed) {
+      const why = x.suppression;
+      const kind = why.kind === "vex" ? `VEX ${why.status}` : "ignored";
+      const detail = [why.justification, why.reason].filter((y) => y).join(": ");
+      out.push(
+        `  ${x.id} ${x.pkgName} ${x.installedVersion}: ${kind} (${why.file} ${why.at})${detail ? ` — ${truncate(detail, 100)}` : ""}`,
+      );
+    }
+  }
+  if (doc.scan.expiredIgnores.length > 0) {
+    out.push("", `Expired ignore entries (${doc.scan.ignoreFile}; no longer suppressing):`);
+    for (const e of doc.scan.expiredIgnores) {
+      out.push(
+        `  line ${e.line}: ${e.id}${e.package ? ` ${e.package}` : ""}, expired ${e.expires} — ${e.reason}`,
+      );
+    }
+  }
+  if (doc.scan.coverageGaps.length > 0) {
+    out.push("");
+    for (const g of doc.scan.coverageGaps) out.push(`NOT CHECKED: ${g}`);
+  }
+  for (const i of doc.incomplete) out.push(`INCOMPLETE: ${i.path}: ${i.reason}`);
+
+  out.push("");
+  if (doc.policy.passed) {
+    out.push("Policy: passed");
+  } else {
+    out.push(
+      `Policy: FAILED (${doc.policy.violations.length} violation${doc.policy.violations.length === 1 ? "" : "s"})`,
+    );
+    for (const v of doc.policy.violations) out.push(`  [${v.rule}] ${v.message}`);
+  }
+  for (const w of doc.warnings) out.push(`warning: ${w}`);
+  return `${out.join("\n")}\n`;
+}
