@@ -22,6 +22,8 @@ export interface FeedFileOptions {
   select(relative: string): boolean;
   /** Refuse a document larger than this (bytes). */
   maxDocumentBytes?: number;
+  /** In directories, look at files at most this many levels down (1: the directory's own files). */
+  maxDepth?: number;
 }
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
@@ -76,7 +78,8 @@ async function* walk(
     if (entry.name.startsWith(".")) continue; // .git, editor files
     const rel = relative ? `${relative}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
-      yield* walk(root, rel, options, max);
+      if (rel.split("/").length < (options.maxDepth ?? Number.POSITIVE_INFINITY))
+        yield* walk(root, rel, options, max);
     } else if (entry.isFile() && options.select(rel)) {
       const path = join(root, rel);
       const info = await lstat(path);
@@ -101,4 +104,41 @@ async function* zipDocuments(
   } finally {
     await zip.close();
   }
+}
+
+export interface DetectionLayout {
+  /** The feed's documents wherever they are (what `import` reads): for a named file or a zip's entries. */
+  select(relative: string): boolean;
+  /** The feed's documents as they sit below the feed's own root directory ("data/osv/GO-….json"). */
+  rootSelect(relative: string): boolean;
+  /** How deep below the root those documents are at most. */
+  maxDepth: number;
+}
+
+/**
+ * A few documents that make `path` look like this feed, for `detect`: a file named like one of its
+ * documents, a zip holding them, or a directory that is the feed's root (its documents at their
+ * places, at most `maxDepth` down: a parent directory of the feed is not the feed). Empty when none.
+ */
+export async function detectionSample(
+  path: string,
+  layout: DetectionLayout,
+  count = 3,
+): Promise<FeedDocument[]> {
+  const out: FeedDocument[] = [];
+  let info: Awaited<ReturnType<typeof lstat>>;
+  try {
+    info = await lstat(path);
+  } catch {
+    return out;
+  }
+  if (info.isFile() && !isZipPath(path) && !layout.select(path.split("/").at(-1) ?? path)) return out;
+  const options: FeedFileOptions = info.isDirectory()
+    ? { select: (rel) => layout.rootSelect(rel), maxDepth: layout.maxDepth }
+    : { select: (rel) => layout.select(rel) };
+  for await (const doc of feedDocuments([path], options)) {
+    out.push(doc);
+    if (out.length >= count) break;
+  }
+  return out;
 }

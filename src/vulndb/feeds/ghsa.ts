@@ -35,7 +35,18 @@ export const GHSA: FeedImporter = {
       compression: "zip",
     },
   ],
-  detect: (path) => detectOsv(path, isGhsaPath, languageNamespace),
+  // A checkout (advisories/github-reviewed/YYYY/MM/GHSA-…/), the GitHub archive zip, or GHSA files.
+  detect: (path) =>
+    detectOsv(
+      path,
+      {
+        select: isGhsaPath,
+        rootSelect: (r) =>
+          /^(advisories\/github-reviewed\/\d{4}\/\d{2}\/[^/]+\/)?[^/]+$/.test(r) && isGhsaPath(r),
+        maxDepth: 6,
+      },
+      languageNamespace,
+    ),
   import: (inputs, session, ctx) =>
     importOsvDocuments(inputs, session, ctx, {
       feedId: GHSA_FEED_ID,

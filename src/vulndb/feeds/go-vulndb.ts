@@ -26,7 +26,17 @@ export const GO_VULNDB: FeedImporter = {
   id: GO_VULNDB_FEED_ID,
   title: "Go vulnerability database (vuln.go.dev)",
   downloads: [{ name: "vulndb.zip", url: "https://vuln.go.dev/vulndb.zip", compression: "zip" }],
-  detect: (path) => detectOsv(path, isGoVulndbPath, onlyGo),
+  // A golang/vulndb checkout (data/osv/), vulndb.zip or its unpacked tree (ID/), or a folder of records.
+  detect: (path) =>
+    detectOsv(
+      path,
+      {
+        select: isGoVulndbPath,
+        rootSelect: (r) => /^(data\/osv\/|ID\/)?GO-\d{4}-\d{4,}\.json$/.test(r),
+        maxDepth: 3,
+      },
+      onlyGo,
+    ),
   import: (inputs, session, ctx) =>
     importOsvDocuments(inputs, session, ctx, {
       feedId: GO_VULNDB_FEED_ID,

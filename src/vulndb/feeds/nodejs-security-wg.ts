@@ -17,7 +17,7 @@ import { ShipshapeError } from "../../errors.js";
 import type { AffectedRecord, Severity, VulnerabilityRecord } from "../records.js";
 import { scoreCvss } from "./cvss-vector.js";
 import type { FeedImporter } from "./feed.js";
-import { feedDocuments } from "./feed-documents.js";
+import { detectionSample, feedDocuments } from "./feed-documents.js";
 import { RecordWriter } from "./record-writer.js";
 import {
   complement,
@@ -177,19 +177,19 @@ export const NODEJS_SECURITY_WG: FeedImporter = {
       compression: "zip",
     },
   ],
+  // A checkout (vuln/core, vuln/npm), its vuln/ folder, or the GitHub archive zip.
   async detect(path) {
     try {
-      for await (const doc of feedDocuments([path], {
+      const sample = await detectionSample(path, {
         select: isNodeAdvisoryPath,
-        maxDocumentBytes: MAX_ADVISORY_BYTES,
-      })) {
-        parseNodeAdvisory(doc.bytes, doc.name);
-        return true;
-      }
+        rootSelect: (r) => /^(vuln\/)?(core|npm)\/\d+\.json$/.test(r),
+        maxDepth: 3,
+      });
+      for (const doc of sample) parseNodeAdvisory(doc.bytes, doc.name);
+      return sample.length > 0;
     } catch {
       return false;
     }
-    return false;
   },
   async import(inputs, session, ctx) {
     const writer = new RecordWriter(session, NODEJS_SECURITY_WG_FEED_ID);

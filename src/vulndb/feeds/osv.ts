@@ -29,7 +29,7 @@ import type { AffectedRecord, CvssScore, Severity, VulnerabilityRecord } from ".
 import type { BuildSession } from "../store.js";
 import { scoreCvss } from "./cvss-vector.js";
 import type { FeedContext, FeedDownload, FeedImporter, FeedImportResult } from "./feed.js";
-import { feedDocuments } from "./feed-documents.js";
+import { type DetectionLayout, detectionSample, type FeedDocument, feedDocuments } from "./feed-documents.js";
 import { convertAffectedRanges, firstFixed } from "./osv-ranges.js";
 import { RecordWriter } from "./record-writer.js";
 
@@ -417,30 +417,32 @@ export async function importOsvDocuments(
   return { records: writer.written, dataDate: writer.newest };
 }
 
-/** Does the path (a directory, zip or file) hold OSV records of one of these namespaces? Reads a few. */
+/**
+ * Is the path (a file, a zip, or the feed's root directory: see `detectionSample`) OSV records of one
+ * of these namespaces? Reads a few documents.
+ */
 export async function detectOsv(
   path: string,
-  select: (relative: string) => boolean,
+  layout: DetectionLayout,
   acceptNamespace: (namespace: string) => boolean,
-  sample = 20,
 ): Promise<boolean> {
+  let sample: FeedDocument[];
   try {
-    let seen = 0;
-    for await (const file of feedDocuments([path], { select })) {
-      if (++seen > sample) break;
-      let doc: OsvDocument;
-      try {
-        doc = parseOsvDocument(file.bytes, formatOf(file.relative), file.name);
-      } catch {
-        continue;
-      }
-      for (const a of doc.affected ?? []) {
-        const target = a.package ? ecosystemTarget(a.package.ecosystem) : null;
-        if (target && acceptNamespace(target.namespace)) return true;
-      }
-    }
+    sample = await detectionSample(path, layout);
   } catch {
     return false;
+  }
+  for (const file of sample) {
+    let doc: OsvDocument;
+    try {
+      doc = parseOsvDocument(file.bytes, formatOf(file.relative), file.name);
+    } catch {
+      continue;
+    }
+    for (const a of doc.affected ?? []) {
+      const target = a.package ? ecosystemTarget(a.package.ecosystem) : null;
+      if (target && acceptNamespace(target.namespace)) return true;
+    }
   }
   return false;
 }
@@ -455,6 +457,10 @@ export function isOsvJsonPath(relative: string): boolean {
   return (
     /\.json$/i.test(relative) && !/(^|\/)(index|schema|package|package-lock)[^/]*\.json$/i.test(relative)
   );
+}
+
+function isFlatOsvJsonPath(relative: string): boolean {
+  return !relative.includes("/") && isOsvJsonPath(relative);
 }
 
 /**
@@ -480,7 +486,10 @@ export function osvEcosystemImporter(ecosystem: string, feedId: string, title: s
     id: feedId,
     title,
     downloads,
-    detect: (path) => detectOsv(path, isOsvJsonPath, accept),
+    // OSV.dev's all.zip, or the directory it unpacks to: records side by side (a nested tree, such as
+    // GitHub's advisory database, is its own feed's to claim, though import reads one too).
+    detect: (path) =>
+      detectOsv(path, { select: isFlatOsvJsonPath, rootSelect: isFlatOsvJsonPath, maxDepth: 1 }, accept),
     import: (inputs, session, ctx) =>
       importOsvDocuments(inputs, session, ctx, { feedId, select: isOsvJsonPath, acceptNamespace: accept }),
   };

@@ -9,8 +9,9 @@ import { detectOsv, importOsvDocuments } from "./osv.js";
 
 export const PYPA_FEED_ID = "pypa";
 
+/** `PYSEC-….yaml` anywhere but `triage/` (the maintainers' false-positive notes). */
 export function isPypaPath(relative: string): boolean {
-  return /(^|\/)vulns\/[^/]+\/[A-Z]+-[^/]+\.ya?ml$/.test(relative);
+  return /(^|\/)(PYSEC|GHSA|OSV|CVE)-[^/]+\.ya?ml$/.test(relative) && !/(^|\/)triage\//.test(relative);
 }
 
 const onlyPypi = (namespace: string) => namespace === "pypi";
@@ -25,7 +26,17 @@ export const PYPA: FeedImporter = {
       compression: "zip",
     },
   ],
-  detect: (path) => detectOsv(path, isPypaPath, onlyPypi),
+  // A checkout (vulns/<project>/…), its vulns/ folder, or the GitHub archive zip.
+  detect: (path) =>
+    detectOsv(
+      path,
+      {
+        select: isPypaPath,
+        rootSelect: (r) => /^(vulns\/)?[^/]+\/[^/]+$/.test(r) && isPypaPath(r),
+        maxDepth: 3,
+      },
+      onlyPypi,
+    ),
   import: (inputs, session, ctx) =>
     importOsvDocuments(inputs, session, ctx, {
       feedId: PYPA_FEED_ID,

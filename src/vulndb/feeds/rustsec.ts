@@ -15,7 +15,7 @@ import { ShipshapeError } from "../../errors.js";
 import type { AffectedRecord, VulnerabilityRecord } from "../records.js";
 import { scoreCvss } from "./cvss-vector.js";
 import type { FeedImporter } from "./feed.js";
-import { feedDocuments } from "./feed-documents.js";
+import { detectionSample, feedDocuments } from "./feed-documents.js";
 import { RecordWriter } from "./record-writer.js";
 import { cargoRequirementIntervals, complement, headlineFix, toVersionRanges } from "./semver-intervals.js";
 
@@ -166,9 +166,17 @@ export function rustsecRecords(
   return { vulnerability, affected };
 }
 
+/** `RUSTSEC-….md` (the toolchain advisories under rust/ are named CVE-…). */
 export function isRustsecPath(relative: string): boolean {
-  return /(^|\/)crates\/[^/]+\/RUSTSEC-\d{4}-\d{4,}\.md$/.test(relative);
+  return /(^|\/)RUSTSEC-\d{4}-\d{4,}\.md$/.test(relative);
 }
+
+/** A checkout (crates/<crate>/…), its crates/ folder, or the GitHub archive zip. */
+const RUSTSEC_LAYOUT = {
+  select: isRustsecPath,
+  rootSelect: (r: string) => /^(crates\/)?[^/]+\/[^/]+$/.test(r) && isRustsecPath(r),
+  maxDepth: 3,
+};
 
 export const RUSTSEC: FeedImporter = {
   id: RUSTSEC_FEED_ID,
@@ -182,17 +190,12 @@ export const RUSTSEC: FeedImporter = {
   ],
   async detect(path) {
     try {
-      for await (const doc of feedDocuments([path], {
-        select: isRustsecPath,
-        maxDocumentBytes: MAX_ADVISORY_BYTES,
-      })) {
-        parseRustsecAdvisory(doc.bytes, doc.name);
-        return true;
-      }
+      const sample = await detectionSample(path, RUSTSEC_LAYOUT);
+      for (const doc of sample) parseRustsecAdvisory(doc.bytes, doc.name);
+      return sample.length > 0;
     } catch {
       return false;
     }
-    return false;
   },
   async import(inputs, session, ctx) {
     const writer = new RecordWriter(session, RUSTSEC_FEED_ID);
