@@ -11,6 +11,7 @@ import type { AffectedRecord, CvssScore, Severity, VulnerabilityRecord } from ".
 import type { VulnStore } from "../vulndb/store.js";
 import type { Finding } from "./finding.js";
 import { comparatorFor, firstFixAbove, isAffected } from "./ranges.js";
+import { archApplies, inRhelScope, isOtherVendorRpm } from "./rhel-scope.js";
 
 export interface MatchResult {
   findings: Finding[];
@@ -24,6 +25,12 @@ export interface MatchResult {
 export interface MatchOptions {
   /** Packages whose rpm modularity label names a stream ("nodejs:16"), keyed by package name. */
   modules?: Map<string, string>;
+  /**
+   * RHEL: the image's repository CPEs (from its content manifests, via `resolveRhelScope`). A record
+   * that names CPEs then applies only when it shares one; absent (or empty), records of the RHEL
+   * platform's own streams apply and layered products' do not (rhel-scope.ts).
+   */
+  cpes?: readonly string[] | null;
 }
 
 const ECOSYSTEM_SOURCES = new Set(["ghsa", "nvd"]);
@@ -84,9 +91,25 @@ export async function matchPackages(
 ): Promise<MatchResult> {
   const warnings: string[] = [];
   const keyed: { pkg: Package; key: NonNullable<ReturnType<typeof lookupKey>> }[] = [];
+  let otherVendor = 0;
   for (const pkg of packages) {
     const key = lookupKey(pkg, os);
-    if (key) keyed.push({ pkg, key });
+    if (!key) continue;
+    // Red Hat's data judges Red Hat's builds; EPEL or third-party rpms of the same name are not its.
+    if (os?.id === "rhel" && isOtherVendorRpm(pkg)) {
+      otherVendor++;
+      continue;
+    }
+    // rpm versions are compared with their epoch ("1:2.3-4"); the package's version omits it.
+    if (pkg.type === "rpm" && typeof pkg.epoch === "number" && pkg.epoch > 0) {
+      key.version = `${pkg.epoch}:${key.version}`;
+    }
+    keyed.push({ pkg, key });
+  }
+  if (otherVendor > 0) {
+    warnings.push(
+      `${otherVendor} rpm package(s) from vendors other than Red Hat are not matched against Red Hat's data`,
+    );
   }
   const namespaces = [...new Set(keyed.map((k) => k.key.namespace))];
   const missingNamespaces: string[] = [];
@@ -133,15 +156,24 @@ export async function matchPackages(
         continue;
       }
       if (affecting.length === 0) continue;
-      // Prefer the record that names a fix; it carries the advisory and the fix date.
-      const record =
-        affecting.find((r) => r.fixedVersion !== null || r.ranges.some((x) => x.fixed)) ?? affecting[0]!;
       let fixedVersion: string | null = null;
+      let fixUnknown = false;
       try {
         fixedVersion = firstFixAbove(key.version, affecting, cmp);
       } catch {
-        fixedVersion = record.fixedVersion;
+        fixUnknown = true;
       }
+      // Prefer the record that carries that fix (its advisory and date: several streams, e.g. RHEL
+      // EUS and main, fix one CVE in different advisories), else any record that names a fix.
+      const record =
+        (fixedVersion !== null
+          ? affecting.find(
+              (r) => r.fixedVersion === fixedVersion || r.ranges.some((x) => x.fixed === fixedVersion),
+            )
+          : undefined) ??
+        affecting.find((r) => r.fixedVersion !== null || r.ranges.some((x) => x.fixed)) ??
+        affecting[0]!;
+      if (fixUnknown) fixedVersion = record.fixedVersion;
       hits.push({ pkg, key, record, fixedVersion });
     }
   }
@@ -203,8 +235,12 @@ export async function matchPackages(
   return { findings, warnings, missingNamespaces, matchedPackages: keyed.length };
 }
 
-/** RHEL module streams: a modular record applies only to a package built for that stream. */
+/**
+ * RHEL module streams: a modular record applies only to a package built for that stream. Records
+ * naming repository CPEs apply within the image's scope; records naming architectures, to those.
+ */
 function appliesToPackage(record: AffectedRecord, pkg: Package, options: MatchOptions): boolean {
+  if (!inRhelScope(record, options.cpes) || !archApplies(record, pkg)) return false;
   if (record.moduleStream === null) {
     // A non-modular record does not apply to a package built for a module stream, and vice versa.
     return !moduleOf(pkg, options);
