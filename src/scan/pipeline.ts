@@ -15,8 +15,6 @@
  * built) database is always an error. A stale one follows the age policy of vulndb/freshness.ts.
  */
 import { stat } from "node:fs/promises";
-import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
 import { type CatalogedImage, type CatalogImageOptions, catalogImageResult } from "../api.js";
 import type { CatalogResult } from "../catalog/catalog.js";
 import { OS_PACKAGE_TYPES } from "../catalog/package.js";
@@ -38,7 +36,7 @@ import { readVexFile } from "../vex/read.js";
 import { applyVex, type VexDocument } from "../vex/statement.js";
 import { assessFreshness, checkDatabaseAge, type DbFreshness } from "../vulndb/freshness.js";
 import { distroNamespace } from "../vulndb/namespace.js";
-import { SqliteStore } from "../vulndb/sqlite-store.js";
+import { openStore } from "../vulndb/open-store.js";
 import type { VulnStore } from "../vulndb/store.js";
 
 export type DetectionPriority = "precise" | "comprehensive";
@@ -98,21 +96,6 @@ export interface ScanResult {
   matchedPackages: number;
 }
 
-/**
- * The database a scan reads: `--db`, else SHIPSHAPE_DB, else `$XDG_CACHE_HOME/shipshape/db.sqlite`.
- * Stand-in until src/vulndb/open-store.ts (PostgreSQL included) lands; then this calls openStore.
- */
-async function openDatabase(db: string | undefined): Promise<VulnStore> {
-  const value = db ?? (process.env.SHIPSHAPE_DB || undefined);
-  if (value !== undefined && /^postgres(ql)?:\/\//i.test(value)) {
-    throw new ShipshapeError("usage", "--db postgres://… is not available to scan in this build yet");
-  }
-  if (value !== undefined) return SqliteStore.open(value);
-  const xdg = process.env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(process.env.HOME || homedir(), ".cache");
-  return SqliteStore.open(join(base, "shipshape", "db.sqlite"));
-}
-
 async function exists(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
@@ -163,7 +146,7 @@ export async function scanImage(reference: string, options: ScanOptions = {}): P
   const vexDocuments: VexDocument[] = [];
   for (const path of options.vex ?? []) vexDocuments.push(await readVexFile(path));
 
-  const store = options.store ?? (await openDatabase(options.db));
+  const store = options.store ?? (await openStore(options.db));
   try {
     const status = await store.status();
     const freshness = assessFreshness(

@@ -18,6 +18,7 @@ import { compareVersions } from "../../src/versions/index.js";
 import { ALPINE_FEED_ID, alpineSecdbImporter } from "../../src/vulndb/feeds/alpine-secdb.js";
 import type { Severity, VulnerabilityRecord } from "../../src/vulndb/records.js";
 import { SqliteStore } from "../../src/vulndb/sqlite-store.js";
+import type { BuildSession } from "../../src/vulndb/store.js";
 import { dataPath, fixturePath } from "../helpers/shared.js";
 
 export const ALPINE_LEGACY = () => dataPath("vuln", "feeds", "alpine-secdb-legacy");
@@ -102,41 +103,49 @@ export interface ScanStore {
 }
 
 /**
- * Build a store: `alpine` imports the legacy secdb with the real importer; NVD facts always.
- * `importedAt` dates the feeds (an old date makes a stale database).
+ * Write the test data into a build: `alpine` imports the legacy secdb with the real importer; NVD
+ * facts always. `importedAt` dates the feeds (an old date makes a stale database).
  */
+export async function populate(
+  session: BuildSession,
+  options: { alpine: boolean; importedAt?: Date },
+): Promise<void> {
+  const importedAt = (options.importedAt ?? new Date()).toISOString();
+  if (options.alpine) {
+    const r = await alpineSecdbImporter.import([ALPINE_LEGACY()], session, {
+      warn: () => undefined,
+      now: new Date(),
+    });
+    await session.setFeedState({
+      feed: ALPINE_FEED_ID,
+      origin: ALPINE_LEGACY(),
+      importedAt,
+      dataDate: r.dataDate,
+      etag: null,
+      lastModified: null,
+      records: r.records,
+    });
+  }
+  const nvd = nvdRecords();
+  await session.putVulnerabilities("nvd", nvd);
+  await session.setFeedState({
+    feed: "nvd",
+    origin: TRIVY_DB(),
+    importedAt,
+    dataDate: null,
+    etag: null,
+    lastModified: null,
+    records: nvd.length,
+  });
+}
+
+/** A SQLite store in a temp directory, populated and committed. */
 export async function buildScanStore(options: { alpine: boolean; importedAt?: Date }): Promise<ScanStore> {
   const dir = mkdtempSync(join(tmpdir(), "shipshape-scan-test-"));
   const path = join(dir, "db.sqlite");
   const session = await SqliteStore.open(path).beginBuild();
-  const importedAt = (options.importedAt ?? new Date()).toISOString();
   try {
-    if (options.alpine) {
-      const r = await alpineSecdbImporter.import([ALPINE_LEGACY()], session, {
-        warn: () => undefined,
-        now: new Date(),
-      });
-      await session.setFeedState({
-        feed: ALPINE_FEED_ID,
-        origin: ALPINE_LEGACY(),
-        importedAt,
-        dataDate: r.dataDate,
-        etag: null,
-        lastModified: null,
-        records: r.records,
-      });
-    }
-    const nvd = nvdRecords();
-    await session.putVulnerabilities("nvd", nvd);
-    await session.setFeedState({
-      feed: "nvd",
-      origin: TRIVY_DB(),
-      importedAt,
-      dataDate: null,
-      etag: null,
-      lastModified: null,
-      records: nvd.length,
-    });
+    await populate(session, options);
     await session.commit();
   } catch (err) {
     await session.abort();
