@@ -226,13 +226,14 @@ export async function matchPackages(
     if (path && !OS_PACKAGE_TYPES.has(pkg.type)) finding.pkgPath = path;
     return finding;
   });
-  findings.sort(
+  const merged = mergeAliases(findings);
+  merged.sort(
     (a, b) =>
       a.pkgName.localeCompare(b.pkgName) ||
       a.installedVersion.localeCompare(b.installedVersion) ||
       a.id.localeCompare(b.id),
   );
-  return { findings, warnings, missingNamespaces, matchedPackages: keyed.length };
+  return { findings: merged, warnings, missingNamespaces, matchedPackages: keyed.length };
 }
 
 /**
@@ -256,4 +257,88 @@ function moduleOf(pkg: Package, options: MatchOptions): string | null {
   if (typeof label !== "string" || label === "") return null;
   const [name, stream] = label.split(":");
   return name && stream ? `${name}:${stream}` : null;
+}
+
+/**
+ * One finding per vulnerability per package: feeds that publish the same vulnerability under other
+ * ids (GO-…, PYSEC-…, GHSA-… and the CVE) merge into one. The CVE id wins as the id when there is
+ * one (also for a single finding: ignore files and VEX name CVEs); the other ids become aliases. The fix is the lowest one named; severity and CVSS come from the
+ * finding whose source ranks first (a vendor's over GHSA's over others').
+ */
+export function mergeAliases(findings: Finding[]): Finding[] {
+  const byPackage = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const key = `${f.purl}\0${f.pkgPath ?? ""}`;
+    const list = byPackage.get(key) ?? [];
+    list.push(f);
+    byPackage.set(key, list);
+  }
+  const out: Finding[] = [];
+  for (const group of byPackage.values()) {
+    // Union-find over ids and aliases.
+    const parent = new Map<string, string>();
+    const find = (x: string): string => {
+      let root = x;
+      while (parent.get(root) !== undefined && parent.get(root) !== root) root = parent.get(root)!;
+      parent.set(x, root);
+      return root;
+    };
+    const union = (a: string, b: string) => {
+      const ra = find(a);
+      const rb = find(b);
+      if (ra !== rb) parent.set(ra, rb);
+    };
+    for (const f of group) {
+      parent.set(f.id, find(f.id));
+      for (const a of f.aliases) {
+        if (!parent.has(a)) parent.set(a, a);
+        union(f.id, a);
+      }
+    }
+    const clusters = new Map<string, Finding[]>();
+    for (const f of group) {
+      const root = find(f.id);
+      const list = clusters.get(root) ?? [];
+      list.push(f);
+      clusters.set(root, list);
+    }
+    for (const cluster of clusters.values()) out.push(mergeCluster(cluster));
+  }
+  return out;
+}
+
+function sourceRank(f: Finding): number {
+  if (f.severitySource === "ghsa" || f.source.startsWith("ghsa")) return 1;
+  if (f.severitySource === "nvd") return 0;
+  if (
+    f.source.startsWith("osv-") ||
+    f.source === "go-vulndb" ||
+    f.source === "pypa" ||
+    f.source === "rustsec"
+  )
+    return 2;
+  return 3; // a distribution's own data
+}
+
+function mergeCluster(cluster: Finding[]): Finding {
+  const ranked = [...cluster].sort((a, b) => sourceRank(b) - sourceRank(a) || a.id.localeCompare(b.id));
+  const primary = { ...ranked[0]! };
+  const ids = new Set(cluster.flatMap((f) => [f.id, ...f.aliases]));
+  const cve = [...ids].filter((x) => x.startsWith("CVE-")).sort()[0];
+  primary.id = cve ?? primary.id;
+  ids.delete(primary.id);
+  primary.aliases = [...ids].sort();
+  const fixes = cluster.map((f) => f.fixedVersion).filter((v): v is string => v !== null);
+  if (primary.fixedVersion === null && fixes.length > 0) {
+    primary.fixedVersion = fixes[0]!;
+    primary.fixable = true;
+    primary.status = "fixed";
+  }
+  primary.kev ??= cluster.find((f) => f.kev)?.kev;
+  primary.epss ??= cluster.find((f) => f.epss)?.epss;
+  primary.cvss ??= cluster.find((f) => f.cvss)?.cvss;
+  if (!primary.kev) delete primary.kev;
+  if (!primary.epss) delete primary.epss;
+  if (!primary.cvss) delete primary.cvss;
+  return primary;
 }
