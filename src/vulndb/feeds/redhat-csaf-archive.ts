@@ -6,9 +6,20 @@
  */
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
+import { createGunzip } from "node:zlib";
 import { describeError, ShipshapeError } from "../../errors.js";
-import { createDecompressor, detectCompression } from "../../image/decompress.js";
+import { type Compression, detectCompression } from "../../image/decompress.js";
 import { TarReader } from "../../image/tar-reader.js";
+
+/** Read size; also the most compressed input handed to the decoder at once (see below). */
+const READ_BYTES = 64 * 1024;
+/**
+ * zstd input is fed to the decoder in slices this small: one push decodes the whole slice, and a
+ * slice of RLE blocks can expand ~30,000-fold, so this bounds the memory one push can claim.
+ */
+const ZSTD_SLICE = 1024;
+/** An archive that unpacks to more than this is not Red Hat's (the real one is a few GiB). */
+const MAX_TOTAL_BYTES = 256 * 1024 * 1024 * 1024;
 
 export interface ArchiveMember {
   /** The member's path without a leading "./". */
@@ -32,6 +43,39 @@ async function head(path: string, n: number): Promise<Buffer> {
     return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
+  }
+}
+
+/** The decompressed bytes of a file, in bounded chunks. */
+async function* decompressed(path: string, compression: Compression): AsyncGenerator<Buffer> {
+  const file = createReadStream(path, { highWaterMark: READ_BYTES });
+  try {
+    if (compression === "none") {
+      yield* file as AsyncIterable<Buffer>;
+    } else if (compression === "gzip") {
+      const gunzip = createGunzip({ chunkSize: READ_BYTES });
+      file.on("error", (err) => gunzip.destroy(err));
+      try {
+        yield* file.pipe(gunzip) as AsyncIterable<Buffer>;
+      } finally {
+        gunzip.destroy();
+      }
+    } else {
+      const { Decompress } = await import("fzstd");
+      const out: Buffer[] = [];
+      // fzstd may hand out views of its own buffers: copy what we keep.
+      const decoder = new Decompress((chunk) => out.push(Buffer.from(chunk)));
+      for await (const raw of file as AsyncIterable<Buffer>) {
+        for (let at = 0; at < raw.length; at += ZSTD_SLICE) {
+          decoder.push(raw.subarray(at, at + ZSTD_SLICE));
+          while (out.length > 0) yield out.shift()!;
+        }
+      }
+      decoder.push(new Uint8Array(0), true);
+      while (out.length > 0) yield out.shift()!;
+    }
+  } finally {
+    file.destroy();
   }
 }
 
@@ -80,12 +124,16 @@ export async function* csafArchiveMembers(
   reader.on("error", (err) => {
     failure ??= err;
   });
-  const file = createReadStream(path, { highWaterMark: 1024 * 1024 });
-  const decompressor = await createDecompressor(compression);
-  file.on("error", (err) => decompressor.destroy(err));
-  const stream = file.pipe(decompressor);
+  let total = 0;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for await (const chunk of decompressed(path, compression)) {
+      total += chunk.length;
+      if (total > MAX_TOTAL_BYTES) {
+        throw new ShipshapeError(
+          "limit",
+          `${path} unpacks to more than ${MAX_TOTAL_BYTES} bytes; it is not Red Hat's CSAF archive`,
+        );
+      }
       // TarReader handles a chunk synchronously: its members are queued when write returns.
       reader.write(chunk);
       if (reader.errored) throw reader.errored;
@@ -110,7 +158,5 @@ export async function* csafArchiveMembers(
     );
   } finally {
     reader.destroy();
-    stream.destroy();
-    file.destroy();
   }
 }

@@ -438,6 +438,17 @@ export function parseRedHatCsaf(
   }
   const skipped = { noProduct: 0, notRpm: 0, source: 0, noMajor: 0 };
   const resolvedCache = new Map<string, Resolved | keyof typeof skipped>();
+  // One component appears under many streams, one stream in many documents' products: parse once.
+  const components = new Map<string, RpmComponent | "not-rpm" | null>();
+  const majors = new Map<string, number | null>();
+  const majorOfCpe = (cpe: string) => {
+    let m = majors.get(cpe);
+    if (m === undefined) {
+      m = rhelMajorOfCpe(cpe);
+      majors.set(cpe, m);
+    }
+    return m;
+  };
   const resolve = (productId: string): Resolved | keyof typeof skipped => {
     const cached = resolvedCache.get(productId);
     if (cached) return cached;
@@ -445,7 +456,11 @@ export function parseRedHatCsaf(
     const rel = relationships.get(productId);
     if (!rel) result = "noProduct";
     else {
-      const component = rpmComponent(rel.ref, products.get(rel.ref));
+      let component = components.get(rel.ref);
+      if (component === undefined) {
+        component = rpmComponent(rel.ref, products.get(rel.ref));
+        components.set(rel.ref, component);
+      }
       if (component === "not-rpm") result = "notRpm";
       else if (component === null) result = "noProduct";
       else if (component.arch === "src" || component.arch === "nosrc") result = "source";
@@ -500,8 +515,7 @@ export function parseRedHatCsaf(
       }
       const { component, cpe } = r;
       const major =
-        (cpe ? rhelMajorOfCpe(cpe) : null) ??
-        (component.version ? rhelMajorOfRelease(component.version) : null);
+        (cpe ? majorOfCpe(cpe) : null) ?? (component.version ? rhelMajorOfRelease(component.version) : null);
       if (major === null) {
         skipped.noMajor++;
         continue;
@@ -579,16 +593,21 @@ export function parseRedHatCsaf(
       references,
     });
   }
-  affected.sort(
-    (a, b) =>
-      a.vulnerabilityId.localeCompare(b.vulnerabilityId) ||
-      a.namespace.localeCompare(b.namespace) ||
-      a.packageName.localeCompare(b.packageName) ||
-      (a.moduleStream ?? "").localeCompare(b.moduleStream ?? "") ||
-      a.status.localeCompare(b.status) ||
-      (a.fixedVersion ?? "").localeCompare(b.fixedVersion ?? "") ||
-      a.cpes.join(" ").localeCompare(b.cpes.join(" ")),
-  );
+  // A stable order (code-unit order: cheap, and the same on every machine).
+  const sortKey = (a: RhelAffectedRecord) =>
+    [
+      a.vulnerabilityId,
+      a.namespace,
+      a.packageName,
+      a.moduleStream ?? "",
+      a.status,
+      a.fixedVersion ?? "",
+      a.cpes.join(" "),
+    ].join("\0");
+  const keyed = affected
+    .map((a) => [sortKey(a), a] as const)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  affected.splice(0, affected.length, ...keyed.map(([, a]) => a));
   return {
     vulnerabilities,
     affected,

@@ -19,6 +19,7 @@ import {
   redhatCsafFollowUpDownloads,
   redhatCsafImporter,
 } from "../../../src/vulndb/feeds/redhat-csaf.js";
+import { csafArchiveMembers } from "../../../src/vulndb/feeds/redhat-csaf-archive.js";
 import {
   parseRedHatCsaf,
   type RhelAffectedRecord,
@@ -540,6 +541,27 @@ describe("archives, deltas and deletions", () => {
     ]);
   });
 
+  it("members over the size cap are skipped without being kept, and reported", async () => {
+    const archive = makeArchive("csaf_vex_2025-01-10.tar.zst", "zstd");
+    const oversized: string[] = [];
+    const kept: string[] = [];
+    for await (const m of csafArchiveMembers(archive, {
+      select: (name) => name.endsWith(".json"),
+      maxMemberBytes: 5000,
+      oversized: (name, size) => oversized.push(`${name} ${size}`),
+    })) {
+      kept.push(m.name);
+      expect(m.bytes.length).toBeLessThanOrEqual(5000);
+    }
+    // Sizes as tar(1) recorded them (the fixture files' sizes).
+    expect(kept).toEqual(["2025/cve-2025-33333.json"]);
+    expect(oversized.sort()).toEqual([
+      "2024/cve-2024-10041.json 7211",
+      "2024/cve-2024-11111.json 11840",
+      "2024/cve-2024-22222.json 11838",
+    ]);
+  });
+
   it("follow-up downloads: the archive archive_latest.txt names and the documents changed since", async () => {
     const downloads = await redhatCsafFollowUpDownloads(
       join(vunnelCsaf, "server"),
@@ -681,6 +703,60 @@ describe("fuzz", () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("change lists parse or fail with a ShipshapeError naming the line", () => {
+    const line = fc.oneof(
+      fc.constant('"2024/cve-2024-1234.json","2025-02-18T14:28:08+00:00"'),
+      fc.constant('"2024/cve-2024-1234.json","2025-02-18T14:28:08+0000"'),
+      fc.string({ maxLength: 40 }),
+    );
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 6 }), (lines) => {
+        try {
+          for (const { time } of parseChangeList(lines.join("\n"), "c.csv").values())
+            expect(Number.isFinite(time)).toBe(true);
+        } catch (err) {
+          if (!isShipshapeError(err)) throw err;
+          expect((err as Error).message).toMatch(/^c\.csv line \d+: /);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("damaged archives (random bytes changed) import or fail with a ShipshapeError", async () => {
+    const staged = join(tmp, "fuzz-staged");
+    mkdirSync(join(staged, "2024"), { recursive: true });
+    cpSync(
+      join(trivyData, "happy", "csaf-vex", "cve-2024-10041.json"),
+      join(staged, "2024", "cve-2024-10041.json"),
+    );
+    const tarPath = join(tmp, "fuzz.tar");
+    execFileSync("tar", ["-cf", tarPath, "-C", staged, "2024"]);
+    const variants = {
+      zst: execFileSync("zstd", ["-q", "-c", tarPath]),
+      gz: execFileSync("gzip", ["-c", tarPath]),
+    };
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("zst", "gz") as fc.Arbitrary<"zst" | "gz">,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        async (kind, flips) => {
+          const bytes = Buffer.from(variants[kind]);
+          for (const [at, value] of flips) bytes[at % bytes.length] = value;
+          const path = join(tmp, `csaf_vex_2025-01-0${n++ % 9}.tar.${kind}`);
+          writeFileSync(path, bytes);
+          try {
+            await recordRedHat([path]);
+          } catch (err) {
+            if (!isShipshapeError(err)) throw err;
+          }
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 
