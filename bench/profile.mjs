@@ -1,10 +1,15 @@
 /**
- * Where `shipshape inspect` spends its time: runs it once under `node --cpu-prof` and sums the
- * profile's self time by file (node_modules packages and dist/ modules) and by function, so the
- * split between startup (module loading), decompression, hashing and tar parsing is visible.
+ * Where `shipshape inspect` (or `sbom`) spends its time: runs it once under `node --cpu-prof` and
+ * sums the profile's self time by file (node_modules packages and dist/ modules) and by function,
+ * so the split between startup (module loading), decompression, hashing, tar parsing and the
+ * catalogers is visible.
  *
- *   node bench/profile.mjs /abs/IMAGE.oci.tar [--top 25]
+ *   node bench/profile.mjs /abs/IMAGE.oci.tar [--command inspect|sbom] [--top 25] [-- NODE_FLAGS…]
+ *   node bench/profile.mjs dir:/abs/ROOTFS --command sbom
  *
+ * A path is read as `oci-archive:PATH`; anything with a transport prefix is passed as it is.
+ * Node flags after `--` (e.g. `--trace-gc`, `--max-semi-space-size=2`) go to the profiled process,
+ * whose stderr is shown.
  * Native work done on the main thread (zlib inflate when synchronous, crypto's hash update) shows
  * under the JS function that called it; work on libuv's thread pool (async zlib) is not sampled,
  * and shows as "(idle)" on the main thread.
@@ -65,13 +70,19 @@ function top(map, total, n) {
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: "string", default: "25" } },
+    options: {
+      top: { type: "string", default: "25" },
+      command: { type: "string", default: "inspect" },
+    },
   });
-  const image = positionals[0];
-  if (!image) {
-    process.stderr.write("usage: node bench/profile.mjs /abs/IMAGE.oci.tar [--top 25]\n");
+  const [image, ...nodeFlags] = positionals;
+  if (!image || !["inspect", "sbom"].includes(values.command)) {
+    process.stderr.write(
+      "usage: node bench/profile.mjs /abs/IMAGE.oci.tar|dir:/abs/ROOT [--command inspect|sbom] [--top 25] [-- NODE_FLAGS…]\n",
+    );
     process.exit(2);
   }
+  const reference = /^[a-z-]+:/.test(image) ? image : `oci-archive:${resolve(image)}`;
   const dir = join(BENCH, ".work", "profiles");
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -81,17 +92,18 @@ async function main() {
       "--cpu-prof",
       "--cpu-prof-dir",
       dir,
+      ...nodeFlags,
       join(ROOT, "bin", "shipshape.js"),
-      "inspect",
+      values.command,
       "--no-cache",
       "--quiet",
       "--format",
       "json",
-      `oci-archive:${resolve(image)}`,
+      reference,
     ],
     { stdio: ["ignore", "ignore", "inherit"] },
   );
-  if (run.status !== 0) throw new Error(`shipshape inspect exited with ${run.status}`);
+  if (run.status !== 0) throw new Error(`shipshape ${values.command} exited with ${run.status}`);
   const [file] = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"));
   const profile = JSON.parse(await readFile(join(dir, file), "utf8"));
   const { total, byPlace, byFunction } = summarize(profile);

@@ -1,33 +1,50 @@
 /**
- * shipshape's benchmark: `shipshape inspect` side by side with the decompress-only floor and
- * snyk-docker-plugin on real images, and peak memory on a generated ~2 GiB image. Every run is its
- * own process under GNU time; runs of the tools are interleaved so drift hits all alike. Prints
- * tables of medians and ratios against the targets and writes bench/.work/results.json.
+ * shipshape's benchmark, on real images: `shipshape inspect` and `shipshape sbom` side by side with
+ * the decompress-only floor, snyk-docker-plugin and cdxgen; `shipshape sbom dir:` against Trivy's
+ * own cataloger on the unpacked root filesystem; a warm rescan against a cold one (layer cache);
+ * and peak memory on a generated ~2 GiB image. Every run is its own process under GNU time; runs
+ * of the tools are interleaved so drift hits all alike. Prints tables of medians, ratios against
+ * the targets and the package counts each tool found, and writes bench/.work/results.json.
  *
- *   npm run bench [-- --runs 5 --large-runs 3 --large-gib 2 --no-large]
+ *   npm run bench [-- --runs 5 --large-runs 3 --large-gib 2 --no-large --no-cdxgen]
  *
  * Environment equivalents: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_GIB, BENCH_NO_LARGE=1,
- * SHIPSHAPE_SHARED (where fixtures/ is; default ../shared next to the repository).
+ * BENCH_NO_CDXGEN=1, SHIPSHAPE_SHARED (where fixtures/ is; default ../shared next to the repository).
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, stat, writeFile } from "node:fs/promises";
-import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { snapshotBuild } from "./lib/build-snapshot.mjs";
+import { loadMeter } from "./lib/machine-load.mjs";
 import { GNU_TIME, measure, median } from "./lib/measure.mjs";
+import { countCycloneDx, countShipshape, formatByType, osPackages } from "./lib/package-counts.mjs";
+import { peers } from "./lib/peers.mjs";
+import { haveUmoci, unpackedRootfs } from "./lib/rootfs.mjs";
 import { formatTable } from "./lib/table.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, "..");
 const WORK = join(BENCH, ".work");
-const SHIPSHAPE = join(ROOT, "bin", "shipshape.js");
+// The CLI is run from a copy of the build taken at the start (see build-snapshot.mjs).
+const BUILD_DIR = join(WORK, "build");
+const SHIPSHAPE = join(BUILD_DIR, "bin", "shipshape.js");
+const PEERS = peers(BENCH);
 
 const TARGETS = {
   inspectOverFloor: 1.3,
   largeRssOverSmall: 1.2,
   largeRssMaxMB: 120,
+  sbomOverFloor: 1.3,
+  snykOverSbom: 1.5,
+  cdxgenOverSbom: 8,
+  sbomRssMaxMB: 100,
+  sbomDirOverTrivy: 1,
+  warmOverCold: 0.2,
 };
 
 const HELP = `usage: npm run bench [-- options]
@@ -35,8 +52,10 @@ const HELP = `usage: npm run bench [-- options]
   --large-runs N    measured runs per tool on the generated large image (default 3)
   --large-gib X     uncompressed size of the generated image in GiB (default 2)
   --no-large        skip the generated large image (saves ~2 GiB of disk and a few minutes)
+  --no-cdxgen       leave cdxgen out (it takes 8-15 s a run, most of the bench's time)
   -h, --help        this text
-Environment: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_GIB, BENCH_NO_LARGE=1, SHIPSHAPE_SHARED.`;
+Environment: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_GIB, BENCH_NO_LARGE=1, BENCH_NO_CDXGEN=1,
+SHIPSHAPE_SHARED.`;
 
 function options() {
   const { values } = parseArgs({
@@ -45,6 +64,7 @@ function options() {
       "large-runs": { type: "string" },
       "large-gib": { type: "string" },
       "no-large": { type: "boolean", default: false },
+      "no-cdxgen": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -63,8 +83,13 @@ function options() {
     runs: count(values.runs ?? process.env.BENCH_RUNS ?? "5", "--runs"),
     largeRuns: count(values["large-runs"] ?? process.env.BENCH_LARGE_RUNS ?? "3", "--large-runs"),
     largeGib: gib,
-    large: !values["no-large"] && !["1", "true", "yes"].includes(process.env.BENCH_NO_LARGE ?? ""),
+    large: !values["no-large"] && !yes(process.env.BENCH_NO_LARGE),
+    cdxgen: !values["no-cdxgen"] && !yes(process.env.BENCH_NO_CDXGEN),
   };
+}
+
+function yes(text) {
+  return ["1", "true", "yes"].includes(text ?? "");
 }
 
 function fail(message) {
@@ -76,7 +101,11 @@ const log = (line) => process.stderr.write(`${line}\n`);
 
 /** bench/ keeps its own dependencies (the peers); install them from its lock file when missing. */
 function ensureBenchDependencies() {
-  if (existsSync(join(BENCH, "node_modules", "snyk-docker-plugin", "package.json"))) return;
+  const installed = [
+    join(BENCH, "node_modules", "snyk-docker-plugin", "package.json"),
+    join(BENCH, "node_modules", "@cyclonedx", "cdxgen", "package.json"),
+  ].every((p) => existsSync(p));
+  if (installed) return;
   const command = existsSync(join(BENCH, "package-lock.json")) ? "ci" : "install";
   log(`bench: installing bench/ dependencies (npm ${command} --prefix bench)`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -106,7 +135,52 @@ function sharedFixture(name) {
 
 const node = process.execPath;
 
-/** Each tool: how to run it on an archive, and what its output says it did (checked every run). */
+/** `shipshape sbom … --quiet --format json REF`; `--no-cache` unless other cache flags are given. */
+const sbomArgv = (ref, flags = ["--no-cache"]) => [
+  node,
+  SHIPSHAPE,
+  "sbom",
+  ...flags,
+  "--quiet",
+  "--format",
+  "json",
+  ref,
+];
+
+/** What shipshape's sbom JSON says it found, with a digest of the package set for cross-checks. */
+function sbomFacts(stdout) {
+  const report = JSON.parse(stdout);
+  if (!Array.isArray(report.packages)) throw new Error("no packages list");
+  if (report.incomplete?.length)
+    throw new Error(`incomplete databases: ${JSON.stringify(report.incomplete)}`);
+  const packages = countShipshape(report);
+  if (osPackages(packages) === 0) throw new Error("no OS packages");
+  const keys = report.packages.map((p) => `${p.type} ${p.name} ${p.version} ${p.arch ?? ""}`).sort();
+  const packageSet = createHash("sha256").update(keys.join("\n")).digest("hex").slice(0, 16);
+  return { packages, packageSet };
+}
+
+/**
+ * A CycloneDX file a peer wrote. It must exist and list OS packages: cdxgen exits 0 and writes
+ * nothing when it cannot read its input.
+ */
+async function cycloneDxFacts(file, tool) {
+  const text = await readFile(file, "utf8").catch(() => null);
+  if (text === null) throw new Error(`${tool} wrote no ${basename(file)}`);
+  const bom = JSON.parse(text);
+  if (bom.bomFormat !== "CycloneDX") throw new Error(`${tool}'s output is not a CycloneDX document`);
+  const packages = countCycloneDx(bom);
+  if (osPackages(packages) === 0) {
+    throw new Error(`${tool} listed no OS packages (${formatByType(packages) || "no packages at all"})`);
+  }
+  return { packages, components: bom.components?.length ?? 0 };
+}
+
+/**
+ * Each tool: how to run it on its input (an archive, or a root filesystem for sbomDir and trivy),
+ * and what its output says it did (checked every run). Tools with `scratch` get a fresh directory
+ * in the system temp dir for their output and temp files, removed after the run.
+ */
 const TOOLS = {
   floor: {
     label: "floor: gunzip only",
@@ -140,57 +214,228 @@ const TOOLS = {
       };
     },
   },
+  sbom: {
+    label: "shipshape sbom",
+    argv: (path) => sbomArgv(`oci-archive:${path}`),
+    facts: sbomFacts,
+  },
+  /** Not timed: run once per image for the package counts. */
+  sbomOsOwned: {
+    label: "shipshape sbom --include-os-owned",
+    argv: (path) => sbomArgv(`oci-archive:${path}`, ["--no-cache", "--include-os-owned"]),
+    facts: sbomFacts,
+  },
   snyk: {
     label: "snyk-docker-plugin scan",
     argv: (path) => [node, join(BENCH, "workers", "snyk-scan.mjs"), path],
-    facts: (stdout) => JSON.parse(stdout),
+    facts: (stdout) => {
+      const facts = JSON.parse(stdout);
+      if (!(facts.packages?.total > 0)) throw new Error("no packages");
+      return facts;
+    },
+  },
+  cdxgen: {
+    label: "cdxgen -t docker",
+    scratch: true,
+    argv: (path, scratch) => [
+      node,
+      PEERS.cdxgen.script,
+      "-t",
+      "docker",
+      path,
+      "-o",
+      join(scratch, "bom.json"),
+    ],
+    // cdxgen extracts the image under the temp dir and leaves it there; its Trivy plugin keeps a
+    // cache under XDG_CACHE_HOME. Both go to the run's scratch directory.
+    env: (scratch) => ({ TMPDIR: scratch, CDXGEN_TEMP_DIR: scratch, XDG_CACHE_HOME: join(scratch, "cache") }),
+    facts: (_stdout, scratch) => cycloneDxFacts(join(scratch, "bom.json"), "cdxgen"),
+  },
+  sbomDir: {
+    label: "shipshape sbom dir:",
+    argv: (root) => sbomArgv(`dir:${root}`),
+    facts: sbomFacts,
+  },
+  trivy: {
+    label: "trivy-cdxgen rootfs",
+    scratch: true,
+    // The rootfs command only catalogs (it loads no vulnerability database and opens no network
+    // connection, checked with strace); the flags make sure it never tries.
+    argv: (root, scratch) => [
+      PEERS.trivy.binary,
+      "rootfs",
+      "--skip-db-update",
+      "--skip-java-db-update",
+      "--offline-scan",
+      "--disable-telemetry",
+      "--skip-version-check",
+      "--quiet",
+      "--cache-dir",
+      join(scratch, "cache"),
+      "--output",
+      join(scratch, "bom.json"),
+      root,
+    ],
+    facts: (_stdout, scratch) => cycloneDxFacts(join(scratch, "bom.json"), "trivy-cdxgen"),
+  },
+  /** Start-up alone (`--version`): what each pays before it reads anything. */
+  sbomStartup: {
+    label: "shipshape --version",
+    argv: () => [node, SHIPSHAPE, "--version"],
+    facts: (stdout) => {
+      if (!/\d+\.\d+/.test(stdout)) throw new Error("no version printed");
+      return { version: stdout.trim() };
+    },
+  },
+  trivyStartup: {
+    label: "trivy-cdxgen --version",
+    argv: () => [PEERS.trivy.binary, "--version"],
+    facts: (stdout) => {
+      if (!/Version:/.test(stdout)) throw new Error("no version printed");
+      return { version: stdout.trim() };
+    },
   },
 };
+
+/** Runs one tool once, measured, and reads its facts; a failed or empty run throws. */
+async function runTool(name, toolName, input) {
+  const tool = TOOLS[toolName];
+  const scratch = tool.scratch ? await mkdtemp(join(tmpdir(), `shipshape-bench-${toolName}-`)) : null;
+  try {
+    const sample = await measure(tool.argv(input, scratch), {
+      workDir: WORK,
+      cwd: scratch ?? ROOT,
+      env: tool.env?.(scratch),
+      captureStdout: true,
+    });
+    try {
+      return { sample, facts: await tool.facts(sample.stdout, scratch) };
+    } catch (err) {
+      throw new Error(
+        `${toolName} on ${name}: unexpected output (${err.message}): ${sample.stdout.slice(0, 300)}`,
+      );
+    }
+  } finally {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+function logSample(name, label, what, sample) {
+  log(
+    `  ${name} ${label.padEnd(24)} ${what.padEnd(9)} ${sample.seconds.toFixed(2)} s  ${mb(sample.peakRssKiB).toFixed(0)} MB`,
+  );
+}
+
+/** Medians, min–max and worst peak RSS of a tool's samples. */
+function summarizeSamples(entry) {
+  const s = entry.samples;
+  entry.median = {
+    seconds: median(s.map((x) => x.seconds)),
+    peakRssMB: mb(median(s.map((x) => x.peakRssKiB))),
+    cpuSeconds: median(s.map((x) => x.cpuSeconds)),
+  };
+  entry.minSeconds = Math.min(...s.map((x) => x.seconds));
+  entry.maxSeconds = Math.max(...s.map((x) => x.seconds));
+  entry.maxPeakRssMB = mb(Math.max(...s.map((x) => x.peakRssKiB)));
+  // How many CPUs other processes kept busy, on average, while this tool ran.
+  entry.othersCpus = s.some((x) => x.othersCpuSeconds === null)
+    ? null
+    : s.reduce((n, x) => n + x.othersCpuSeconds, 0) / s.reduce((n, x) => n + x.seconds, 0);
+  return entry;
+}
+
+const keep = (sample) => ({
+  seconds: sample.seconds,
+  peakRssKiB: sample.peakRssKiB,
+  cpuSeconds: sample.cpuSeconds,
+  othersCpuSeconds: sample.othersCpuSeconds,
+});
 
 /**
  * Runs `warmups` unmeasured then `runs` measured rounds; each round runs every tool once, in order.
  * Returns per tool: the samples, the medians and the facts its output reported.
  */
-async function series(name, path, toolNames, { warmups, runs }) {
+async function series(name, input, toolNames, { warmups, runs }) {
   const results = Object.fromEntries(toolNames.map((t) => [t, { samples: [], facts: null }]));
   for (let round = 0; round < warmups + runs; round++) {
     const warm = round < warmups;
     for (const tool of toolNames) {
-      const sample = await measure(TOOLS[tool].argv(path), { workDir: WORK, cwd: ROOT, captureStdout: true });
-      let facts;
-      try {
-        facts = TOOLS[tool].facts(sample.stdout);
-      } catch (err) {
-        throw new Error(
-          `${tool} on ${name}: unexpected output (${err.message}): ${sample.stdout.slice(0, 300)}`,
-        );
-      }
+      const { sample, facts } = await runTool(name, tool, input);
       results[tool].facts ??= facts;
-      const what = warm ? "warm-up" : `run ${round - warmups + 1}/${runs}`;
-      log(
-        `  ${name} ${TOOLS[tool].label.padEnd(24)} ${what.padEnd(9)} ${sample.seconds.toFixed(2)} s  ${mb(sample.peakRssKiB).toFixed(0)} MB`,
-      );
-      if (!warm) {
-        results[tool].samples.push({
-          seconds: sample.seconds,
-          peakRssKiB: sample.peakRssKiB,
-          cpuSeconds: sample.cpuSeconds,
-        });
-      }
+      logSample(name, TOOLS[tool].label, warm ? "warm-up" : `run ${round - warmups + 1}/${runs}`, sample);
+      if (!warm) results[tool].samples.push(keep(sample));
     }
   }
-  for (const tool of toolNames) {
-    const s = results[tool].samples;
-    results[tool].median = {
-      seconds: median(s.map((x) => x.seconds)),
-      peakRssMB: mb(median(s.map((x) => x.peakRssKiB))),
-      cpuSeconds: median(s.map((x) => x.cpuSeconds)),
-    };
-    results[tool].minSeconds = Math.min(...s.map((x) => x.seconds));
-    results[tool].maxSeconds = Math.max(...s.map((x) => x.seconds));
-    results[tool].maxPeakRssMB = mb(Math.max(...s.map((x) => x.peakRssKiB)));
-  }
+  for (const tool of toolNames) summarizeSamples(results[tool]);
   return results;
+}
+
+/** The layer cache's entries: file name → inode and mtime. */
+async function cacheEntries(dir) {
+  const entries = new Map();
+  for (const file of await readdir(dir)) {
+    const s = await stat(join(dir, file));
+    if (s.isFile()) entries.set(file, { ino: s.ino, mtimeMs: s.mtimeMs });
+  }
+  return entries;
+}
+
+/**
+ * Cold scan then warm rescan with a fresh layer cache each round: `sbom --cache-dir NEW` (reads
+ * every layer and fills the cache), then the same command again. The warm run must find the same
+ * package set, and every cache entry must have been read (a hit touches the entry's mtime; a
+ * miss rewrites it through a new file, so its inode changes).
+ */
+async function warmRescan(name, path, { warmups, runs }, warnings) {
+  const results = { cold: { samples: [], facts: null }, warm: { samples: [], facts: null } };
+  let cacheFiles = 0;
+  for (let round = 0; round < warmups + runs; round++) {
+    const what = round < warmups ? "warm-up" : `run ${round - warmups + 1}/${runs}`;
+    const dir = await mkdtemp(join(tmpdir(), "shipshape-bench-cache-"));
+    try {
+      const argv = sbomArgv(`oci-archive:${path}`, ["--cache-dir", dir]);
+      const run = async (label) => {
+        const sample = await measure(argv, { workDir: WORK, cwd: ROOT, captureStdout: true });
+        try {
+          return { sample, facts: sbomFacts(sample.stdout) };
+        } catch (err) {
+          throw new Error(`${label} sbom on ${name}: unexpected output (${err.message})`);
+        }
+      };
+      const cold = await run("cold");
+      logSample(name, "sbom, empty cache", what, cold.sample);
+      const before = await cacheEntries(dir);
+      if (before.size === 0) throw new Error(`${name}: the cold sbom wrote nothing to the cache ${dir}`);
+      cacheFiles = before.size;
+      const warmStart = Date.now();
+      const warm = await run("warm");
+      logSample(name, "sbom, warm cache", what, warm.sample);
+      if (warm.facts.packageSet !== cold.facts.packageSet) {
+        throw new Error(`${name}: the warm rescan found another package set than the cold scan`);
+      }
+      const after = await cacheEntries(dir);
+      const missed = [...after].filter(
+        ([file, e]) => before.get(file)?.ino !== e.ino || e.mtimeMs + 5 < warmStart,
+      );
+      if (missed.length > 0) {
+        warnings.push(
+          `${name}: the warm rescan did not read ${missed.length} of ${after.size} cache entries from the cache`,
+        );
+      }
+      for (const [key, r] of [
+        ["cold", cold],
+        ["warm", warm],
+      ]) {
+        results[key].facts ??= r.facts;
+        if (round >= warmups) results[key].samples.push(keep(r.sample));
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  summarizeSamples(results.cold);
+  summarizeSamples(results.warm);
+  return { ...results, cacheFiles };
 }
 
 /** MB = 10^6 bytes (GNU time reports KiB). */
@@ -222,8 +467,9 @@ function crossCheck(name, results, warnings) {
 
 const x = (ratio) => `${ratio.toFixed(2)}×`;
 
-function imageTable(title, results) {
-  const floor = results.floor.median.seconds;
+/** A table of one series; the last column compares every tool's median time with `reference`'s. */
+function imageTable(title, results, reference = "floor") {
+  const base = results[reference].median.seconds;
   const rows = Object.entries(results).map(([tool, r]) => [
     TOOLS[tool].label,
     r.median.seconds.toFixed(2),
@@ -231,10 +477,12 @@ function imageTable(title, results) {
     r.median.peakRssMB.toFixed(0),
     r.median.cpuSeconds.toFixed(2),
     (r.median.cpuSeconds / r.median.seconds).toFixed(2),
-    x(r.median.seconds / floor),
+    x(r.median.seconds / base),
+    r.othersCpus === null ? "?" : r.othersCpus.toFixed(2),
   ]);
+  const vs = reference === "floor" ? "floor" : TOOLS[reference].label.split(" ")[0];
   return `${title}\n${formatTable(
-    ["tool", "median s", "min–max s", "peak RSS MB", "CPU s", "CPU/wall", "time vs floor"],
+    ["tool", "median s", "min–max s", "peak RSS MB", "CPU s", "CPU/wall", `time vs ${vs}`, "others' CPUs"],
     rows,
   )}`;
 }
@@ -243,13 +491,53 @@ function verdict(pass) {
   return pass ? "ok" : "MISSED";
 }
 
+/** Records a target and returns its one-line verdict for the section text. */
+function target(targets, name, value, op, wanted, unit = "×") {
+  const pass = op === "≤" ? value <= wanted : op === "<" ? value < wanted : value >= wanted;
+  targets.push({ name, value, target: `${op} ${wanted}`, pass });
+  const shown = unit === "×" ? x(value) : `${value.toFixed(0)}${unit}`;
+  return `${shown} (target ${op} ${wanted}${unit}: ${verdict(pass)})`;
+}
+
+function countsTable(images, rootfs) {
+  const rows = [];
+  for (const [name, image] of Object.entries(images)) {
+    const c = image.packageCounts;
+    const snyk = c.snyk && {
+      ...c.snyk,
+      note: c.snyk.unresolvedJars ? `+ ${c.snyk.unresolvedJars} jars left for Snyk's service to name` : "",
+    };
+    const entries = [
+      ["shipshape sbom", c.sbom],
+      ["shipshape sbom --include-os-owned", c.sbomIncludeOsOwned],
+      ["shipshape sbom dir:", rootfs[name]?.tools.sbomDir.facts.packages],
+      ["snyk-docker-plugin scan", snyk],
+      ["cdxgen -t docker", c.cdxgen],
+      ["trivy-cdxgen rootfs", rootfs[name]?.tools.trivy.facts.packages],
+    ];
+    let first = true;
+    for (const [tool, count] of entries) {
+      if (!count) continue;
+      rows.push([first ? name : "", tool, String(count.total), formatByType(count)]);
+      first = false;
+    }
+  }
+  return `Packages found (a sanity check: a tool must not be fast because it found less)\n${formatTable(
+    ["image", "tool", "packages", "by purl type"],
+    rows,
+    "llrl",
+  )}`;
+}
+
 async function main() {
   const config = options();
   await mkdir(WORK, { recursive: true });
   checkPrerequisites();
   ensureBenchDependencies();
+  const build = await snapshotBuild(ROOT, BUILD_DIR);
 
   const warnings = [];
+  const meter = loadMeter();
   const loadBefore = loadavg()[0];
   if (loadBefore > availableParallelism() / 2) {
     warnings.push(
@@ -259,42 +547,150 @@ async function main() {
   const targets = [];
   const images = {};
   const sections = [];
+  const imageTools = [
+    "floor",
+    "floorParallel",
+    "inspect",
+    "sbom",
+    "snyk",
+    ...(config.cdxgen ? ["cdxgen"] : []),
+  ];
 
   for (const name of ["debian12-minbase.oci.tar", "debian12-app.oci.tar"]) {
     const path = sharedFixture(name);
     log(`bench: ${name}, ${config.runs} runs after 1 warm-up`);
-    const results = await series(name, path, ["floor", "floorParallel", "inspect", "snyk"], {
-      warmups: 1,
-      runs: config.runs,
-    });
+    const results = await series(name, path, imageTools, { warmups: 1, runs: config.runs });
     crossCheck(name, results, warnings);
     const facts = results.inspect.facts;
-    images[name] = { path, archiveBytes: (await stat(path)).size, ...facts, tools: results };
-    const inspectOverFloor = results.inspect.median.seconds / results.floor.median.seconds;
-    const snykOverInspect = results.snyk.median.seconds / results.inspect.median.seconds;
-    const inspectCpuOverWall = results.inspect.median.cpuSeconds / results.inspect.median.seconds;
-    targets.push({
-      name: `${name}: inspect / floor (time)`,
-      value: inspectOverFloor,
-      target: `≤ ${TARGETS.inspectOverFloor}`,
-      pass: inspectOverFloor <= TARGETS.inspectOverFloor,
-    });
-    images[name].ratios = {
-      inspectOverFloor,
-      inspectOverFloorParallel: results.inspect.median.seconds / results.floorParallel.median.seconds,
-      snykOverInspect,
-      inspectRssOverFloorRss: results.inspect.median.peakRssMB / results.floor.median.peakRssMB,
-      snykRssOverInspectRss: results.snyk.median.peakRssMB / results.inspect.median.peakRssMB,
-      inspectCpuOverWall,
+    const withOwned = await runTool(name, "sbomOsOwned", path);
+    images[name] = {
+      path,
+      archiveBytes: (await stat(path)).size,
+      ...facts,
+      tools: results,
+      packageCounts: {
+        sbom: results.sbom.facts.packages,
+        sbomIncludeOsOwned: withOwned.facts.packages,
+        snyk: results.snyk.facts.packages,
+        cdxgen: results.cdxgen?.facts.packages ?? null,
+      },
     };
-    const r = images[name].ratios;
+    const m = (tool) => results[tool].median;
+    const r = {
+      inspectOverFloor: m("inspect").seconds / m("floor").seconds,
+      inspectOverFloorParallel: m("inspect").seconds / m("floorParallel").seconds,
+      snykOverInspect: m("snyk").seconds / m("inspect").seconds,
+      inspectRssOverFloorRss: m("inspect").peakRssMB / m("floor").peakRssMB,
+      snykRssOverInspectRss: m("snyk").peakRssMB / m("inspect").peakRssMB,
+      inspectCpuOverWall: m("inspect").cpuSeconds / m("inspect").seconds,
+      sbomOverFloor: m("sbom").seconds / m("floor").seconds,
+      sbomOverInspect: m("sbom").seconds / m("inspect").seconds,
+      snykOverSbom: m("snyk").seconds / m("sbom").seconds,
+      snykRssOverSbomRss: m("snyk").peakRssMB / m("sbom").peakRssMB,
+      cdxgenOverSbom: results.cdxgen ? m("cdxgen").seconds / m("sbom").seconds : null,
+      cdxgenRssOverSbomRss: results.cdxgen ? m("cdxgen").peakRssMB / m("sbom").peakRssMB : null,
+      sbomWorstPeakRssMB: results.sbom.maxPeakRssMB,
+    };
+    images[name].ratios = r;
+    const lines = [
+      `inspect / floor: ${target(targets, `${name}: inspect / floor (time)`, r.inspectOverFloor, "≤", TARGETS.inspectOverFloor)} time, ${x(r.inspectRssOverFloorRss)} peak RSS; inspect / parallel floor: ${x(r.inspectOverFloorParallel)}`,
+      `sbom / floor:    ${target(targets, `${name}: sbom / floor (time)`, r.sbomOverFloor, "≤", TARGETS.sbomOverFloor)} time; sbom / inspect: ${x(r.sbomOverInspect)}`,
+      `sbom peak RSS:   median ${m("sbom").peakRssMB.toFixed(0)} MB, worst ${target(targets, `${name}: sbom peak RSS (MB, worst run)`, r.sbomWorstPeakRssMB, "≤", TARGETS.sbomRssMaxMB, " MB")}`,
+      `snyk / sbom:     ${target(targets, `${name}: snyk / sbom (time)`, r.snykOverSbom, "≥", TARGETS.snykOverSbom)} time, ${x(r.snykRssOverSbomRss)} peak RSS`,
+    ];
+    if (results.cdxgen) {
+      lines.push(
+        `cdxgen / sbom:   ${target(targets, `${name}: cdxgen / sbom (time)`, r.cdxgenOverSbom, "≥", TARGETS.cdxgenOverSbom)} time, ${x(r.cdxgenRssOverSbomRss)} peak RSS`,
+      );
+    }
+    lines.push(
+      `snyk / inspect:  ${x(r.snykOverInspect)} time, ${x(r.snykRssOverInspectRss)} peak RSS`,
+      `inspect CPU/wall: ${r.inspectCpuOverWall.toFixed(2)} (above 1 means work on several cores)`,
+    );
     sections.push(
       `${imageTable(
         `${name}: ${(images[name].archiveBytes / 1e6).toFixed(1)} MB archive, ${facts.layers} layer(s), ${(facts.uncompressedBytes / 1e6).toFixed(1)} MB uncompressed; median of ${config.runs} runs`,
         results,
-      )}\n  inspect / floor: ${x(r.inspectOverFloor)} time (target ≤ ${TARGETS.inspectOverFloor}×: ${verdict(r.inspectOverFloor <= TARGETS.inspectOverFloor)}), ${x(r.inspectRssOverFloorRss)} peak RSS; inspect / parallel floor: ${x(r.inspectOverFloorParallel)}\n  snyk / inspect:  ${x(r.snykOverInspect)} time, ${x(r.snykRssOverInspectRss)} peak RSS\n  inspect CPU/wall: ${r.inspectCpuOverWall.toFixed(2)} (above 1 means work on several cores)`,
+      )}\n${lines.map((l) => `  ${l}`).join("\n")}`,
     );
   }
+
+  // --- the unpacked root filesystem: sbom dir: against Trivy's cataloger ------------------------
+  const rootfs = {};
+  if (!haveUmoci()) {
+    warnings.push("umoci is missing (apt-get install umoci): sbom dir: against Trivy was skipped");
+  } else if (!existsSync(PEERS.trivy.binary)) {
+    warnings.push(
+      `${PEERS.trivy.binary} is missing (the plugin package ships only for linux-amd64): sbom dir: against Trivy was skipped`,
+    );
+  } else {
+    for (const name of Object.keys(images)) {
+      log(`bench: ${name}: root filesystem (unpacked once with umoci into bench/.work/rootfs)`);
+      const root = await unpackedRootfs(images[name].path, WORK);
+      const results = await series(
+        `${name} rootfs`,
+        root,
+        ["sbomDir", "trivy", "sbomStartup", "trivyStartup"],
+        {
+          warmups: 1,
+          runs: config.runs,
+        },
+      );
+      if (results.sbomDir.facts.packageSet !== images[name].tools.sbom.facts.packageSet) {
+        warnings.push(
+          `${name}: sbom dir: on the unpacked root found another package set than sbom on the archive`,
+        );
+      }
+      const ratio = results.sbomDir.median.seconds / results.trivy.median.seconds;
+      // The work each does above its own start-up (median minus median).
+      const sbomWork = results.sbomDir.median.seconds - results.sbomStartup.median.seconds;
+      const trivyWork = results.trivy.median.seconds - results.trivyStartup.median.seconds;
+      const sbomWorkCpu = results.sbomDir.median.cpuSeconds - results.sbomStartup.median.cpuSeconds;
+      const trivyWorkCpu = results.trivy.median.cpuSeconds - results.trivyStartup.median.cpuSeconds;
+      rootfs[name] = {
+        root,
+        tools: results,
+        ratios: { sbomDirOverTrivy: ratio, sbomWork, trivyWork, sbomWorkCpu, trivyWorkCpu },
+      };
+      sections.push(
+        `${imageTable(`${name}, unpacked root filesystem (${root}); median of ${config.runs} runs`, results, "trivy")}\n  sbom dir: / trivy: ${target(targets, `${name}: sbom dir: / trivy rootfs (time)`, ratio, "≤", TARGETS.sbomDirOverTrivy)} time, ${x(results.sbomDir.median.peakRssMB / results.trivy.median.peakRssMB)} peak RSS\n  above start-up (median − --version median): sbom dir: ${sbomWork.toFixed(2)} s (CPU ${sbomWorkCpu.toFixed(2)} s), trivy ${trivyWork.toFixed(2)} s (CPU ${trivyWorkCpu.toFixed(2)} s)`,
+      );
+    }
+  }
+
+  // --- warm rescan: the layer cache -------------------------------------------------------------
+  const warm = {};
+  for (const name of Object.keys(images)) {
+    log(
+      `bench: ${name}: cold scan and warm rescan, fresh cache each round, ${config.runs} runs after 1 warm-up`,
+    );
+    const results = await warmRescan(name, images[name].path, { warmups: 1, runs: config.runs }, warnings);
+    if (results.cold.facts.packageSet !== images[name].tools.sbom.facts.packageSet) {
+      warnings.push(`${name}: sbom with a cache found another package set than sbom --no-cache`);
+    }
+    const ratio = results.warm.median.seconds / results.cold.median.seconds;
+    warm[name] = { ...results, ratios: { warmOverCold: ratio } };
+    const noCache = images[name].tools.sbom.median;
+    const row = (label, med, r) => [
+      label,
+      med.seconds.toFixed(2),
+      r ? `${r.minSeconds.toFixed(2)}–${r.maxSeconds.toFixed(2)}` : "",
+      med.peakRssMB.toFixed(0),
+      med.cpuSeconds.toFixed(2),
+    ];
+    sections.push(
+      `${name}: warm rescan (${results.cacheFiles} cache entries); median of ${config.runs} runs\n${formatTable(
+        ["shipshape sbom", "median s", "min–max s", "peak RSS MB", "CPU s"],
+        [
+          row("--no-cache (from the table above)", noCache, null),
+          row("cold: --cache-dir EMPTY", results.cold.median, results.cold),
+          row("warm: --cache-dir FILLED", results.warm.median, results.warm),
+        ],
+      )}\n  warm / cold: ${target(targets, `${name}: sbom warm / cold (time)`, ratio, "<", TARGETS.warmOverCold)} time`,
+    );
+  }
+
+  sections.push(countsTable(images, rootfs));
 
   let large = null;
   if (config.large) {
@@ -357,7 +753,16 @@ async function main() {
   );
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const loadAfter = loadavg()[0];
-  const header = `shipshape bench — ${cpu}, ${availableParallelism()} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}; load average ${loadBefore.toFixed(2)} at start, ${loadAfter.toFixed(2)} at end`;
+  const othersCpuSeconds = meter.othersCpuSeconds();
+  const othersCpus = othersCpuSeconds === null ? null : othersCpuSeconds / meter.seconds();
+  if (othersCpus !== null && othersCpus > 0.25) {
+    warnings.push(
+      `other processes kept ${othersCpus.toFixed(2)} of ${availableParallelism()} CPUs busy on average during the bench: times are noisy (the "others' CPUs" column says when)`,
+    );
+  }
+  const versions = `snyk-docker-plugin ${PEERS.snyk.version}, cdxgen ${PEERS.cdxgen.version} (plugins ${PEERS.cdxgen.pluginVersion}), trivy-cdxgen from plugins ${PEERS.trivy.pluginVersion}`;
+  const source = `shipshape ${build.commit ?? "(no git)"}${build.srcChanged ? ` + ${build.srcChanged} uncommitted file(s) in src/` : ""}`;
+  const header = `${source} bench — ${cpu}, ${availableParallelism()} CPUs, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}; load average ${loadBefore.toFixed(2)} at start, ${loadAfter.toFixed(2)} at end; other processes used ${othersCpus === null ? "?" : othersCpus.toFixed(2)} CPUs on average\npeers: ${versions}`;
   process.stdout.write(
     `\n${header}\n\n${sections.join("\n\n")}\n\nTargets\n${summary}\n${warnings.map((w) => `WARNING: ${w}\n`).join("")}`,
   );
@@ -376,10 +781,15 @@ async function main() {
           platform: process.platform,
           loadAverageAtStart: loadBefore,
           loadAverageAtEnd: loadAfter,
+          othersCpusDuringBench: othersCpus,
         },
         config,
+        build: { commit: build.commit, uncommittedSrcFiles: build.srcChanged },
+        peers: PEERS,
         units: { seconds: "wall clock", peakRssKiB: "GNU time %M", peakRssMB: "10^6 bytes" },
         images,
+        rootfs,
+        warm,
         large,
         targets,
         warnings,

@@ -1,12 +1,14 @@
 /**
  * Runs one command as its own process under GNU time and reports its wall-clock seconds (measured
- * here, with a monotonic clock), peak RSS (`%M`, the child's maximum resident set) and CPU seconds
- * (user + system; CPU above wall time means work ran on several cores).
+ * here, with a monotonic clock), peak RSS (`%M`, the child's maximum resident set), CPU seconds
+ * (user + system; CPU above wall time means work ran on several cores) and the CPU time other
+ * processes on the machine used meanwhile (they compete for the cores).
  */
 import { spawn } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { machineBusySeconds } from "./machine-load.mjs";
 
 export const GNU_TIME = "/usr/bin/time";
 
@@ -14,15 +16,17 @@ let sequence = 0;
 
 /**
  * @param {string[]} argv program and arguments
- * @param {{ workDir: string, cwd?: string, captureStdout?: boolean }} options
- * @returns {Promise<{ seconds: number, peakRssKiB: number, cpuSeconds: number, stdout: string }>}
+ * @param {{ workDir: string, cwd?: string, env?: Record<string, string>, captureStdout?: boolean }} options
+ * @returns {Promise<{ seconds: number, peakRssKiB: number, cpuSeconds: number, othersCpuSeconds: number | null, stdout: string }>}
  */
 export async function measure(argv, options) {
   const timeFile = join(options.workDir, `time-${process.pid}-${sequence++}.txt`);
+  const busyBefore = machineBusySeconds();
   const started = performance.now();
   const { code, signal, stdout, stderr } = await new Promise((resolve, reject) => {
     const child = spawn(GNU_TIME, ["-f", "%M %U %S", "-o", timeFile, ...argv], {
       cwd: options.cwd,
+      env: options.env ? { ...process.env, ...options.env } : process.env,
       stdio: ["ignore", options.captureStdout ? "pipe" : "ignore", "pipe"],
     });
     const out = [];
@@ -40,6 +44,7 @@ export async function measure(argv, options) {
     );
   });
   const seconds = (performance.now() - started) / 1000;
+  const busyAfter = machineBusySeconds();
   const timeText = await readFile(timeFile, "utf8").catch(() => "");
   await rm(timeFile, { force: true });
   if (code !== 0) {
@@ -52,7 +57,12 @@ export async function measure(argv, options) {
   if (!Number.isFinite(peakRssKiB) || !Number.isFinite(user) || !Number.isFinite(system)) {
     throw new Error(`could not read GNU time's output for ${argv.join(" ")}: ${JSON.stringify(timeText)}`);
   }
-  return { seconds, peakRssKiB, cpuSeconds: user + system, stdout };
+  const cpuSeconds = user + system;
+  // The machine's busy time in the run, less the child's own: other processes' (and this
+  // harness's, which only waits). /proc/stat counts in 10 ms ticks, so short runs are coarse.
+  const othersCpuSeconds =
+    busyBefore === null || busyAfter === null ? null : Math.max(0, busyAfter - busyBefore - cpuSeconds);
+  return { seconds, peakRssKiB, cpuSeconds, othersCpuSeconds, stdout };
 }
 
 export function median(values) {
