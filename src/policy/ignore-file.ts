@@ -18,7 +18,7 @@
  * `expiry:` must not silently make an entry permanent). `parseIgnoreFile` is pure over the text.
  */
 import { readFile, stat } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import * as v from "valibot";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { describeError, ShipshapeError } from "../errors.js";
@@ -224,6 +224,16 @@ function parseTrivyIgnore(text: string, path: string): IgnoreEntry[] {
     comment = [];
   }
   return entries;
+}
+
+/** `.shipshapeignore.yaml` in a directory when it is a file there, else null (what `scan` reads by default). */
+export async function findDefaultIgnoreFile(dir: string): Promise<string | null> {
+  const path = join(dir, DEFAULT_IGNORE_FILE);
+  try {
+    return (await stat(path)).isFile() ? path : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function readIgnoreFile(path: string): Promise<IgnoreFile> {

@@ -14,7 +14,6 @@
  * them, and the caller decides (the CLI: a warning; exit 2 in CI or --strict mode). An empty (never
  * built) database is always an error. A stale one follows the age policy of vulndb/freshness.ts.
  */
-import { stat } from "node:fs/promises";
 import { type CatalogedImage, type CatalogImageOptions, catalogImageResult } from "../api.js";
 import type { CatalogResult } from "../catalog/catalog.js";
 import { OS_PACKAGE_TYPES } from "../catalog/package.js";
@@ -23,13 +22,7 @@ import type { ImageSourceFacts } from "../image/inspect.js";
 import type { Finding } from "../match/finding.js";
 import { matchPackages } from "../match/match.js";
 import { evaluateGate, type GateOptions, type GateResult } from "../policy/gate.js";
-import {
-  applyIgnoreFile,
-  DEFAULT_IGNORE_FILE,
-  type IgnoreEntry,
-  type IgnoreFile,
-  readIgnoreFile,
-} from "../policy/ignore-file.js";
+import { applyIgnoreFile, type IgnoreEntry, type IgnoreFile, readIgnoreFile } from "../policy/ignore-file.js";
 import type { SuppressedFinding } from "../policy/suppression.js";
 import { imageIdentity } from "../report/sbom-identity.js";
 import { readVexFile } from "../vex/read.js";
@@ -57,10 +50,7 @@ export interface ScanOptions extends Omit<CatalogImageOptions, "includeOsOwned">
   ci?: boolean;
   skipDbAgeCheck?: boolean;
   gate?: GateOptions;
-  /**
-   * The ignore file: a path; undefined: `.shipshapeignore.yaml` in the working directory when it
-   * exists; null: none.
-   */
+  /** The ignore file to apply (the CLI finds `.shipshapeignore.yaml` itself); absent or null: none. */
   ignoreFile?: string | null;
   /** VEX files (OpenVEX or CycloneDX VEX). */
   vex?: readonly string[];
@@ -96,18 +86,8 @@ export interface ScanResult {
   matchedPackages: number;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-async function loadIgnoreFile(option: string | null | undefined): Promise<IgnoreFile | null> {
-  if (option === null) return null;
-  if (option !== undefined) return readIgnoreFile(option);
-  return (await exists(DEFAULT_IGNORE_FILE)) ? readIgnoreFile(DEFAULT_IGNORE_FILE) : null;
+async function loadIgnoreFile(path: string | null | undefined): Promise<IgnoreFile | null> {
+  return path === null || path === undefined ? null : readIgnoreFile(path);
 }
 
 /** The OS packages no namespace could be found for (unknown OS): nothing was looked up for them. */

@@ -13,6 +13,7 @@ import { ShipshapeError } from "../../src/errors.js";
 import {
   applyIgnoreFile,
   expiryInstant,
+  findDefaultIgnoreFile,
   ignoreFormatOf,
   parseIgnoreFile,
   readIgnoreFile,
@@ -252,6 +253,11 @@ describe("reading files", () => {
     writeFileSync(big, Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
     await expect(readIgnoreFile(big)).rejects.toThrow(/more than the 4194304 an ignore file may have/);
     await expect(readIgnoreFile(dir)).rejects.toThrow(/is not a regular file/);
+  });
+
+  it("finds .shipshapeignore.yaml in a directory, and nothing where there is none", async () => {
+    expect(await findDefaultIgnoreFile(dir)).toBe(join(dir, ".shipshapeignore.yaml"));
+    expect(await findDefaultIgnoreFile(join(dir, "absent"))).toBeNull();
   });
 });
 

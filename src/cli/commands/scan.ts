@@ -6,6 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { describeError, EXIT_ERROR, ShipshapeError } from "../../errors.js";
 import { type GateOptions, parseSeverity, parseSeverityList } from "../../policy/gate.js";
+import { findDefaultIgnoreFile } from "../../policy/ignore-file.js";
 import { type ScanJson, scanJson } from "../../report/scan-json.js";
 import { renderScanTable } from "../../report/scan-table.js";
 import { type DetectionPriority, type ScanResult, scanImage } from "../../scan/pipeline.js";
@@ -129,7 +130,7 @@ export function scanCommand(): Command {
     )
     .option(
       "--vex <file>",
-      "OpenVEX or CycloneDX VEX document: not_affected/fixed statements suppress (repeatable)",
+      "OpenVEX or CycloneDX VEX document (repeatable): OpenVEX not_affected/fixed and CycloneDX not_affected/false_positive/resolved statements suppress",
       collect,
     )
     .addOption(
@@ -176,7 +177,7 @@ Expired ignore entries stop suppressing and are reported.`,
       ci: ageCheck.ci,
       skipDbAgeCheck: ageCheck.skipAgeCheck,
       gate,
-      ...(flags.ignoreFile !== undefined ? { ignoreFile: flags.ignoreFile } : {}),
+      ignoreFile: flags.ignoreFile ?? (await findDefaultIgnoreFile(process.cwd())),
       vex: flags.vex ?? [],
       onStart: async (totalBytes) => {
         progress = await byteProgress("reading layers", totalBytes, !flags.quiet);
