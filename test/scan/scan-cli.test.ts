@@ -15,7 +15,7 @@ import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ScanJson } from "../../src/report/scan-json.js";
 import { type CliResult, runCli } from "../helpers/cli.js";
-import { repoPath } from "../helpers/shared.js";
+import { fixturePath, repoPath } from "../helpers/shared.js";
 import { validateSarif } from "../report/sarif-schema.js";
 import { all, parseXml } from "../report/xml.js";
 import { alpineImage, buildScanStore, expectedAlpineFindings, type ScanStore } from "./scan-store.js";
@@ -341,6 +341,50 @@ describe("a scan that could not complete never exits 0", () => {
     const r = scan(["--db", fresh.path, "--ignore-file", bad, IMAGE()]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.yaml:2: entry 1: reason is missing/);
+  });
+});
+
+/**
+ * A dir: root filesystem of debian12-minbase whose dpkg status file was cut and zero-filled (what a
+ * crashed write leaves), extracted with tar from the fixture image's layer.
+ */
+function damagedDebianRoot(): string {
+  const image = fixturePath("images", "debian12-minbase.oci.tar");
+  const root = join(work, "damaged-rootfs");
+  mkdirSync(join(root, "etc"), { recursive: true });
+  const blob = (digest: string) => `blobs/sha256/${digest.replace(/^sha256:/, "")}`;
+  const cat = (member: string) => spawnSync("tar", ["-xOf", image, member], { maxBuffer: 1 << 30 }).stdout;
+  const index = JSON.parse(cat("index.json").toString()) as { manifests: { digest: string }[] };
+  const manifest = JSON.parse(cat(blob(index.manifests[0]!.digest)).toString()) as {
+    layers: { digest: string }[];
+  };
+  const layer = join(work, "minbase-layer.tar.gz");
+  writeFileSync(layer, cat(blob(manifest.layers[0]!.digest)));
+  const x = spawnSync("tar", ["-xzf", layer, "-C", root, "usr/lib/os-release", "var/lib/dpkg/status"]);
+  expect(x.status, x.stderr?.toString()).toBe(0);
+  writeFileSync(join(root, "etc", "os-release"), readFileSync(join(root, "usr", "lib", "os-release")));
+  const status = join(root, "var", "lib", "dpkg", "status");
+  writeFileSync(status, Buffer.concat([readFileSync(status).subarray(0, 20_000), Buffer.alloc(4096)]));
+  return root;
+}
+
+describe("an incomplete package list", () => {
+  it("is exit 2 with the report still written, exit 0 with --no-strict", () => {
+    const root = damagedDebianRoot();
+    const r = scan(["--db", fresh.path, "--format", "json", `dir:${root}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/package list incomplete: \/var\/lib\/dpkg\/status \(looks truncated/);
+    const doc = json(r);
+    expect(doc.incomplete.map((i) => i.path)).toEqual(["/var/lib/dpkg/status"]);
+    expect(doc.packages.length).toBeGreaterThan(0);
+    expect(scan(["--db", fresh.path, "--no-strict", `dir:${root}`]).code).toBe(0);
+    // The JUnit report carries it as an error, not a green run.
+    const junit = parseXml(scan(["--db", fresh.path, "--format", "junit", `dir:${root}`]).stdout);
+    expect(
+      all(junit, "error")
+        .map((e) => e.attributes.message)
+        .join("\n"),
+    ).toMatch(/could not be read fully/);
   });
 });
 
