@@ -87,6 +87,8 @@ export interface AffectedRecord {
   moduleStream: string | null;
   /** RHEL: CPEs of the repositories the record applies to (empty: any). */
   cpes: string[];
+  /** RHEL: the architectures the fix was built for (absent or empty: any; noarch packages always match). */
+  arches?: string[];
   /** Which feed made this record ("debian-tracker", "alpine-secdb", "redhat-csaf", "osv-go"…). */
   source: string;
   /** The advisory that carries the fix (DSA-5xxx, RHSA-…, ALSA-…), if any. */

@@ -23,10 +23,8 @@ import { isCpeUri, rhelMajorOfCpe, rhelMajorOfRelease } from "./redhat-cpe.js";
 
 export const REDHAT_CSAF_SOURCE = "redhat-csaf";
 
-/** An affected record with the architectures its fix was built for (empty: any). */
-export interface RhelAffectedRecord extends AffectedRecord {
-  arches?: string[];
-}
+/** An affected record of Red Hat's data (architectures are part of AffectedRecord). */
+export type RhelAffectedRecord = AffectedRecord;
 
 export interface CsafParseResult {
   vulnerabilities: VulnerabilityRecord[];
