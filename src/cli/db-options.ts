@@ -2,12 +2,9 @@
  * The flags every command that reads the vulnerability database shares (`db …`, `scan`): where it is
  * (`--db`) and how old it may be (`--max-db-age`, `--ci`, `--skip-db-age-check`).
  */
-import { homedir } from "node:os";
-import { join } from "node:path";
 import { type Command, Option } from "commander";
-import { ShipshapeError } from "../errors.js";
 import { type AgeCheckOptions, ciFromEnv, parseDuration } from "../vulndb/freshness.js";
-import { SqliteStore } from "../vulndb/sqlite-store.js";
+import { openStore } from "../vulndb/open-store.js";
 import type { VulnStore } from "../vulndb/store.js";
 
 export interface DbFlags {
@@ -37,20 +34,13 @@ export function addDbAgeOptions(cmd: Command): Command {
     .addOption(new Option("--skip-db-age-check", "accept a database over its maximum age, even in CI mode"));
 }
 
-/** `--db`, else $SHIPSHAPE_DB, else $XDG_CACHE_HOME/shipshape/db.sqlite. */
-export function dbLocation(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag !== undefined && flag !== "") return flag;
-  if (env.SHIPSHAPE_DB) return env.SHIPSHAPE_DB;
-  const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "shipshape", "db.sqlite");
-}
-
-export async function openDb(flags: DbFlags): Promise<VulnStore> {
-  const location = dbLocation(flags.db);
-  if (/^postgres(ql)?:\/\//i.test(location)) {
-    throw new ShipshapeError("usage", "--db postgres://… is not available in this build yet");
-  }
-  return SqliteStore.open(location);
+/**
+ * Open the database `--db` names (else $SHIPSHAPE_DB, else ~/.cache/shipshape/db.sqlite; see
+ * vulndb/open-store.ts). `forBuild`: for db update/import, a database of another schema version
+ * reads as empty so the build can replace it.
+ */
+export async function openDb(flags: DbFlags, options: { forBuild?: boolean } = {}): Promise<VulnStore> {
+  return openStore(flags.db, process.env, { forBuild: options.forBuild === true });
 }
 
 export function maxAgeFrom(flags: DbAgeFlags, env: NodeJS.ProcessEnv = process.env): number | undefined {

@@ -7,16 +7,21 @@
  * that this import does not cover are carried over unless `replace`.
  */
 import { readdir, stat } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { describeError, ShipshapeError } from "../errors.js";
 import type { FeedContext, FeedImporter } from "./feeds/feed.js";
 import type { FeedState } from "./records.js";
 import type { BuildSession, VulnStore } from "./store.js";
 
-/** Directory levels walked below each given path. */
-const MAX_DEPTH = 12;
+/**
+ * How many directory levels below each given path are offered to the importers. Claims are refined
+ * down to this depth (a feed's own folder rather than the folder of all feeds); below it, a claimed
+ * directory is the importer's to read whole. Two levels cover `feeds/<feed>/<part>` and
+ * `fixtures/<project>/<feed>`.
+ */
+const REFINE_DEPTH = 2;
 /** Entries looked at in one walk: a runaway (e.g. `/`) stops with a clear error. */
-const MAX_ENTRIES = 500_000;
+const MAX_ENTRIES = 100_000;
 
 export interface ImportOptions {
   store: VulnStore;
@@ -49,38 +54,25 @@ export interface ImportReport {
   unrecognised: string[];
 }
 
-interface Claims {
+export interface Detection {
+  /** Paths each feed claimed, most specific first found. */
   byFeed: Map<string, string[]>;
+  /** Files and directories that no feed claims, nor anything inside or around them. */
   unrecognised: string[];
-  entries: number;
 }
 
 /** Hidden entries (.git, .github, editor files) are never feed data unless named explicitly. */
 const hidden = (name: string) => name.startsWith(".");
 
-async function walk(
-  path: string,
-  candidates: readonly FeedImporter[],
-  claims: Claims,
-  depth: number,
-): Promise<boolean> {
-  if (++claims.entries > MAX_ENTRIES) {
-    throw new ShipshapeError(
-      "limit",
-      `db import: more than ${MAX_ENTRIES} files and directories under the given paths; name the feed directories themselves`,
-    );
-  }
-  let info: Awaited<ReturnType<typeof stat>>;
-  try {
-    info = await stat(path);
-  } catch (err) {
-    if (depth === 0)
-      throw new ShipshapeError("not-found", `db import: cannot read ${path}: ${describeError(err)}`);
-    claims.unrecognised.push(path);
-    return false;
-  }
-  const claimers: FeedImporter[] = [];
-  for (const feed of candidates) {
+interface Claim {
+  feed: string;
+  path: string;
+  directory: boolean;
+}
+
+async function claimersOf(path: string, feeds: readonly FeedImporter[]): Promise<FeedImporter[]> {
+  const out: FeedImporter[] = [];
+  for (const feed of feeds) {
     let yes: boolean;
     try {
       yes = await feed.detect(path);
@@ -93,51 +85,74 @@ async function walk(
         },
       );
     }
-    if (yes) claimers.push(feed);
+    if (yes) out.push(feed);
   }
-  for (const feed of claimers) {
-    const list = claims.byFeed.get(feed.id) ?? [];
-    list.push(path);
-    claims.byFeed.set(feed.id, list);
+  return out;
+}
+
+/**
+ * Every importer is asked about `path`; in a directory (above REFINE_DEPTH) every entry is asked
+ * too, and an importer that claims a subdirectory gets what it claims inside instead of the whole
+ * directory. Returns the claims of this subtree; `seen` collects the paths looked at.
+ */
+async function walk(
+  path: string,
+  feeds: readonly FeedImporter[],
+  depth: number,
+  seen: string[],
+): Promise<Claim[]> {
+  if (seen.length >= MAX_ENTRIES) {
+    throw new ShipshapeError(
+      "limit",
+      `db import: more than ${MAX_ENTRIES} files and directories under the given paths; name the feed directories themselves`,
+    );
   }
-  if (!info.isDirectory()) {
-    if (claimers.length === 0) claims.unrecognised.push(path);
-    return claimers.length > 0;
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    if (depth === 0)
+      throw new ShipshapeError("not-found", `db import: cannot read ${path}: ${describeError(err)}`);
+    return []; // a dangling link inside a tree: nothing to import
   }
-  const rest = candidates.filter((f) => !claimers.includes(f));
-  if (rest.length === 0) return true;
-  if (depth >= MAX_DEPTH) {
-    if (claimers.length === 0) claims.unrecognised.push(path);
-    return claimers.length > 0;
-  }
+  seen.push(path);
+  const directory = info.isDirectory();
+  const here = (await claimersOf(path, feeds)).map((f) => ({ feed: f.id, path, directory }));
+  if (!info.isDirectory() || depth >= REFINE_DEPTH) return here;
   let names: string[];
   try {
     names = (await readdir(path)).filter((n) => !hidden(n)).sort();
   } catch (err) {
     throw new ShipshapeError("input", `db import: cannot list ${path}: ${describeError(err)}`);
   }
-  const before = claims.unrecognised.length;
-  let any = claimers.length > 0;
-  for (const name of names) {
-    const found = await walk(join(path, name), rest, claims, depth + 1);
-    any ||= found;
-  }
-  // Nothing recognised anywhere below: report the directory once, not each of its files.
-  if (!any && depth > 0) {
-    claims.unrecognised.splice(before);
-    claims.unrecognised.push(path);
-  }
-  return any;
+  const inside: Claim[] = [];
+  for (const name of names) inside.push(...(await walk(join(path, name), feeds, depth + 1, seen)));
+  // A feed that claims this directory and one of its subdirectories gets what it claims inside
+  // (its own folders, not their READMEs). One that claims only files here keeps the directory:
+  // it knows which of its files to read.
+  const refined = new Set(inside.filter((c) => c.directory).map((c) => c.feed));
+  const whole = new Set(here.map((c) => c.feed).filter((f) => !refined.has(f)));
+  return [...here.filter((c) => whole.has(c.feed)), ...inside.filter((c) => !whole.has(c.feed))];
 }
 
-/** Which importer claims which of `paths` (exported for `db import --dry-run` style listings and tests). */
-export async function detectFeeds(
-  paths: string[],
-  feeds: readonly FeedImporter[],
-): Promise<{ byFeed: Map<string, string[]>; unrecognised: string[] }> {
-  const claims: Claims = { byFeed: new Map(), unrecognised: [], entries: 0 };
-  for (const p of paths) await walk(resolve(p), feeds, claims, 0);
-  return { byFeed: claims.byFeed, unrecognised: claims.unrecognised };
+const within = (child: string, parent: string) => child === parent || child.startsWith(`${parent}${sep}`);
+
+/** Which importer claims which of `paths`, and what nothing claims. */
+export async function detectFeeds(paths: string[], feeds: readonly FeedImporter[]): Promise<Detection> {
+  const claims: Claim[] = [];
+  const seen: string[] = [];
+  for (const p of paths) claims.push(...(await walk(resolve(p), feeds, 0, seen)));
+  const byFeed = new Map<string, string[]>();
+  for (const feed of feeds) {
+    const mine = [...new Set(claims.filter((c) => c.feed === feed.id).map((c) => c.path))];
+    if (mine.length > 0) byFeed.set(feed.id, mine);
+  }
+  // Not recognised: looked at, and no claim on it, inside it or around it. Only the outermost such
+  // path is listed (a folder of nothing known, not each of its files).
+  const claimed = [...new Set(claims.map((c) => c.path))];
+  const unclaimed = seen.filter((p) => !claimed.some((c) => within(c, p) || within(p, c)));
+  const unrecognised = unclaimed.filter((p) => !unclaimed.some((q) => q !== p && within(p, q)));
+  return { byFeed, unrecognised };
 }
 
 export async function importPaths(options: ImportOptions): Promise<ImportReport> {

@@ -12,7 +12,7 @@ import { describeError, ShipshapeError } from "../errors.js";
 import { HttpTransport, type TransportOptions } from "../image/registry/transport.js";
 import { VERSION } from "../version.js";
 import { downloadFile, type Validators } from "./download.js";
-import type { FeedContext, FeedImporter } from "./feeds/feed.js";
+import type { FeedContext, FeedDownload, FeedImporter } from "./feeds/feed.js";
 import { baseFor, type MirrorSettings, rewriteUrl } from "./mirror.js";
 import type { FeedState } from "./records.js";
 import type { BuildSession, VulnStore } from "./store.js";
@@ -98,6 +98,8 @@ interface FetchedFeed {
   /** null: every download answered 304. */
   validators: Validators[] | null;
   bytes: number;
+  /** The files to import (the feed's downloads and any follow-ups). */
+  inputs: string[];
 }
 
 /** Local file names come from importers; keep them inside the feed's directory regardless. */
@@ -212,12 +214,215 @@ async function pool<T, R>(
   return results;
 }
 
+/**
+ * Optional for an importer whose downloads name further files (Red Hat: `archive_latest.txt` names
+ * the archive, `changes.csv` the documents changed since): given the directory its downloads were
+ * fetched into, the further downloads (public URLs; a mirror rewrites them like the others).
+ */
+export interface FollowUpDownloads {
+  followUpDownloads(dir: string): Promise<FeedDownload[]>;
+}
+
+function hasFollowUps(feed: FeedImporter): feed is FeedImporter & FollowUpDownloads {
+  return typeof (feed as Partial<FollowUpDownloads>).followUpDownloads === "function";
+}
+
+/** Which of the tables without a `source` column a feed wrote: copyFeedsFrom cannot carry those. */
+interface UnsourcedWrites {
+  kev: boolean;
+  epss: boolean;
+}
+
+/** The session an importer sees: the build's, noting whether KEV/EPSS rows were written. */
+function tracking(session: BuildSession, writes: UnsourcedWrites): BuildSession {
+  return {
+    putVulnerabilities: (source, records) => session.putVulnerabilities(source, records),
+    putAffected: (records) => session.putAffected(records),
+    putKev: (records) => {
+      if (records.length > 0) writes.kev = true;
+      return session.putKev(records);
+    },
+    putEpss: (records) => {
+      if (records.length > 0) writes.epss = true;
+      return session.putEpss(records);
+    },
+    setFeedState: (state) => session.setFeedState(state),
+    copyFeedsFrom: (live, feeds) => session.copyFeedsFrom(live, feeds),
+    commit: () => Promise.reject(new Error("an importer must not commit the build")),
+    abort: () => Promise.reject(new Error("an importer must not abort the build")),
+  };
+}
+
+/**
+ * The stores keep KEV and EPSS rows without the feed that wrote them, so copyFeedsFrom cannot carry
+ * them over. A store that can says so (`carriesKevEpss: true`); until then a feed that writes such
+ * rows keeps no validators, so every update fetches and imports it whole (KEV and EPSS are small,
+ * and EPSS changes daily anyway), while the other feeds are still carried over on a 304.
+ */
+function carriesUnsourced(store: VulnStore): boolean {
+  return (store as { carriesKevEpss?: unknown }).carriesKevEpss === true;
+}
+
+const noValidators = (s: FeedState) => s.etag === null && s.lastModified === null;
+
+class UpdateRun {
+  requests = 0;
+  downloadedBytes = 0;
+  readonly controller = new AbortController();
+  private readonly maxBytes: number;
+
+  constructor(
+    readonly options: UpdateOptions,
+    readonly transport: HttpTransport,
+    readonly work: string,
+  ) {
+    this.maxBytes = options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
+  }
+
+  private get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  async plan(
+    feed: FeedImporter,
+    index: number,
+    previous: FeedState | null,
+    conditional: boolean,
+  ): Promise<FeedPlan> {
+    const dir = join(this.work, `${index}-${safeName(feed.id, index)}`);
+    await mkdir(dir, { recursive: true });
+    const base = baseFor(feed.id, this.options.mirror);
+    const urls = feed.downloads.map((d) => rewriteUrl(d.url, base));
+    const validators = conditional ? decodeValidators(previous, urls) : urls.map(() => null);
+    const used = new Set<string>();
+    return {
+      feed,
+      dir,
+      previous,
+      downloads: feed.downloads.map((d, i) => {
+        let name = safeName(d.name, i);
+        if (used.has(name)) name = `${i}-${name}`;
+        used.add(name);
+        return { name, url: urls[i]!, path: join(dir, name), validators: validators[i] ?? null };
+      }),
+    };
+  }
+
+  private async download(plan: FeedPlan, d: PlannedDownload, conditional: boolean) {
+    const progress = this.options.progress;
+    const result = await downloadFile(this.transport, {
+      url: d.url,
+      dest: d.path,
+      validators: conditional ? d.validators : null,
+      maxBytes: this.maxBytes,
+      signal: this.signal,
+      onStart: (total) => progress?.downloadStarted?.(plan.feed.id, d.url.href, total),
+      onBytes: (n) => progress?.downloadBytes?.(plan.feed.id, n),
+    });
+    this.requests += result.attempts;
+    if (result.status === "downloaded") this.downloadedBytes += result.bytes;
+    progress?.downloadDone?.(plan.feed.id, d.url.href, result.status);
+    return result;
+  }
+
+  /** Fetch a feed's files; `validators: null` when every one answered 304 (unchanged). */
+  async fetch(plan: FeedPlan): Promise<FetchedFeed> {
+    try {
+      const results = [];
+      for (const d of plan.downloads) results.push(await this.download(plan, d, true));
+      if (plan.downloads.length > 0 && results.every((r) => r.status === "not-modified")) {
+        return { plan, validators: null, bytes: 0, inputs: [] };
+      }
+      // Something changed: the importer needs every file, so fetch the unchanged ones whole too.
+      const validators: Validators[] = [];
+      let bytes = 0;
+      for (const [i, d] of plan.downloads.entries()) {
+        let r = results[i]!;
+        if (r.status === "not-modified") r = await this.download(plan, d, false);
+        if (r.status !== "downloaded")
+          throw new ShipshapeError("network", `${d.url.href}: unexpected HTTP 304`);
+        validators.push(r.validators);
+        bytes += r.bytes;
+      }
+      const inputs = plan.downloads.map((d) => d.path);
+      if (hasFollowUps(plan.feed)) {
+        const base = baseFor(plan.feed.id, this.options.mirror);
+        const taken = new Set(plan.downloads.map((d) => d.name));
+        for (const [i, extra] of (await plan.feed.followUpDownloads(plan.dir)).entries()) {
+          let name = safeName(extra.name, plan.downloads.length + i);
+          if (taken.has(name)) name = `${plan.downloads.length + i}-${name}`;
+          taken.add(name);
+          const d: PlannedDownload = {
+            name,
+            url: rewriteUrl(extra.url, base),
+            path: join(plan.dir, name),
+            validators: null,
+          };
+          plan.downloads.push(d);
+          const r = await this.download(plan, d, false);
+          if (r.status === "downloaded") bytes += r.bytes;
+          inputs.push(d.path);
+        }
+      }
+      return { plan, validators, bytes, inputs };
+    } catch (err) {
+      throw this.options.signal?.aborted ? interrupted() : feedFailure(plan, err, "download");
+    }
+  }
+
+  /** Fetch several feeds, a few at a time; the first failure stops the others. */
+  fetchAll(plans: FeedPlan[]): Promise<FetchedFeed[]> {
+    return pool(
+      plans,
+      DOWNLOAD_CONCURRENCY,
+      (p) => this.fetch(p),
+      (err) => this.controller.abort(err),
+    );
+  }
+
+  async import(
+    f: FetchedFeed,
+    session: BuildSession,
+    writes: UnsourcedWrites,
+  ): Promise<{ state: FeedState; records: number }> {
+    const { plan } = f;
+    const { options } = this;
+    if (options.signal?.aborted) throw interrupted();
+    options.progress?.importStarted?.(plan.feed.id);
+    const now = options.now ?? (() => new Date());
+    const ctx: FeedContext = {
+      warn: (m) => (options.warn ?? (() => undefined))(`feed ${plan.feed.id}: ${m}`),
+      now: now(),
+      progress: (records) => options.progress?.importRecords?.(plan.feed.id, records),
+    };
+    let result: Awaited<ReturnType<FeedImporter["import"]>>;
+    const mine: UnsourcedWrites = { kev: false, epss: false };
+    try {
+      result = await plan.feed.import(f.inputs, tracking(session, mine), ctx);
+    } catch (err) {
+      throw options.signal?.aborted ? interrupted() : feedFailure(plan, err, "import");
+    }
+    writes.kev ||= mine.kev;
+    writes.epss ||= mine.epss;
+    const keepValidators = !(mine.kev || mine.epss) || carriesUnsourced(options.store);
+    // Validators are kept for the feed's own downloads (follow-ups are derived from them).
+    const own = plan.downloads.slice(0, plan.feed.downloads.length).map((d) => d.url);
+    const state: FeedState = {
+      feed: plan.feed.id,
+      origin: originOf(own),
+      importedAt: now().toISOString(),
+      dataDate: result.dataDate,
+      ...(keepValidators ? encodeValidators(own, f.validators ?? []) : { etag: null, lastModified: null }),
+      records: result.records,
+    };
+    await session.setFeedState(state);
+    return { state, records: result.records };
+  }
+}
+
 export async function updateDatabase(options: UpdateOptions): Promise<UpdateReport> {
   const { store, feeds } = options;
   const now = options.now ?? (() => new Date());
-  const warn = options.warn ?? (() => undefined);
-  const maxBytes = options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
-
   const known = new Map(feeds.map((f) => [f.id, f]));
   for (const id of options.only ?? []) {
     if (!known.has(id)) {
@@ -231,174 +436,112 @@ export async function updateDatabase(options: UpdateOptions): Promise<UpdateRepo
   const live = await store.status();
   const liveStates = new Map(live.feeds.map((s) => [s.feed, s]));
   const dropped = live.feeds.map((s) => s.feed).filter((id) => !known.has(id));
-  const kept = feeds.filter((f) => selected !== null && !selected.has(f.id) && liveStates.has(f.id));
-  const refresh = feeds.filter((f) => selected === null || selected.has(f.id));
+  const index = new Map(feeds.map((f, i) => [f.id, i]));
 
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const work = await mkdtemp(join(options.tempDir ?? tmpdir(), "shipshape-db-update-"));
   const transport = await HttpTransport.create({
     userAgent: `shipshape/${VERSION} (vulnerability database update)`,
     ...options.transport,
   });
-  let requests = 0;
+  const run = new UpdateRun(options, transport, work);
+  const onOuterAbort = () => run.controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onOuterAbort, { once: true });
   let session: BuildSession | null = null;
   try {
+    // With --feed, the others are kept as they are, except a feed that may hold KEV/EPSS rows (it
+    // keeps no validators): those rows cannot be carried over, so it is refreshed too.
+    const mustRefresh = (f: FeedImporter) => {
+      const state = liveStates.get(f.id);
+      return (
+        state !== undefined &&
+        noValidators(state) &&
+        !carriesUnsourced(store) &&
+        live.counts.kev + live.counts.epss > 0
+      );
+    };
+    const refresh = feeds.filter((f) => selected === null || selected.has(f.id) || mustRefresh(f));
     const plans: FeedPlan[] = [];
     for (const feed of refresh) {
-      const dir = join(work, safeName(feed.id, plans.length));
-      await mkdir(dir, { recursive: true });
-      const base = baseFor(feed.id, options.mirror);
-      const urls = feed.downloads.map((d) => rewriteUrl(d.url, base));
-      const previous = liveStates.get(feed.id) ?? null;
-      const validators = options.force ? urls.map(() => null) : decodeValidators(previous, urls);
-      const used = new Set<string>();
-      plans.push({
-        feed,
-        dir,
-        previous,
-        downloads: feed.downloads.map((d, i) => {
-          let name = safeName(d.name, i);
-          if (used.has(name)) name = `${i}-${name}`;
-          used.add(name);
-          return { name, url: urls[i]!, path: join(dir, name), validators: validators[i] ?? null };
-        }),
-      });
+      plans.push(await run.plan(feed, index.get(feed.id)!, liveStates.get(feed.id) ?? null, !options.force));
     }
-
     // Download every feed first: nothing is built unless all of it arrived.
-    const fetchOne = async (plan: FeedPlan): Promise<FetchedFeed> => {
-      try {
-        const fetchDownload = async (d: PlannedDownload, conditional: boolean) => {
-          const result = await downloadFile(transport, {
-            url: d.url,
-            dest: d.path,
-            validators: conditional ? d.validators : null,
-            maxBytes,
-            signal: controller.signal,
-            onStart: (total) => options.progress?.downloadStarted?.(plan.feed.id, d.url.href, total),
-            onBytes: (n) => options.progress?.downloadBytes?.(plan.feed.id, n),
-          });
-          requests += result.attempts;
-          options.progress?.downloadDone?.(plan.feed.id, d.url.href, result.status);
-          return result;
-        };
-        const results = [];
-        for (const d of plan.downloads) results.push(await fetchDownload(d, true));
-        if (plan.downloads.length > 0 && results.every((r) => r.status === "not-modified")) {
-          return { plan, validators: null, bytes: 0 };
-        }
-        // Some files changed: the importer needs all of them, so fetch the unchanged ones whole.
-        const validators: Validators[] = [];
-        let bytes = 0;
-        for (const [i, d] of plan.downloads.entries()) {
-          let r = results[i]!;
-          if (r.status === "not-modified") r = await fetchDownload(d, false);
-          if (r.status !== "downloaded")
-            throw new ShipshapeError("network", `${d.url.href}: unexpected HTTP 304`);
-          validators.push(r.validators);
-          bytes += r.bytes;
-        }
-        return { plan, validators, bytes };
-      } catch (err) {
-        throw controller.signal.aborted && options.signal?.aborted
-          ? interrupted()
-          : feedFailure(plan, err, "download");
-      }
-    };
-    const fetched = await pool(plans, DOWNLOAD_CONCURRENCY, fetchOne, (err) => controller.abort(err));
+    const fetched = await run.fetchAll(plans);
 
     session = await store.beginBuild();
-    const outcomes: FeedOutcome[] = [];
-    const carried: FeedState[] = [];
-    for (const f of fetched) {
-      const { plan } = f;
-      if (f.validators === null && plan.previous) {
-        carried.push(plan.previous);
-        continue;
-      }
-      if (options.signal?.aborted) throw interrupted();
-      options.progress?.importStarted?.(plan.feed.id);
-      const ctx: FeedContext = {
-        warn: (m) => warn(`feed ${plan.feed.id}: ${m}`),
-        now: now(),
-        progress: (records) => options.progress?.importRecords?.(plan.feed.id, records),
-      };
-      let result: Awaited<ReturnType<FeedImporter["import"]>>;
-      try {
-        result = await plan.feed.import(
-          plan.downloads.map((d) => d.path),
-          session,
-          ctx,
-        );
-      } catch (err) {
-        throw feedFailure(plan, err, "import");
-      }
-      const urls = plan.downloads.map((d) => d.url);
-      const state: FeedState = {
-        feed: plan.feed.id,
-        origin: originOf(urls),
-        importedAt: now().toISOString(),
-        dataDate: result.dataDate,
-        ...encodeValidators(urls, f.validators ?? []),
-        records: result.records,
-      };
-      await session.setFeedState(state);
-      outcomes.push({
-        feed: plan.feed.id,
-        title: plan.feed.title,
+    const writes: UnsourcedWrites = { kev: false, epss: false };
+    const outcomes = new Map<string, FeedOutcome>();
+    const bytes = new Map<string, number>();
+    const record = (f: FetchedFeed, imported: { state: FeedState; records: number }) => {
+      bytes.set(f.plan.feed.id, (bytes.get(f.plan.feed.id) ?? 0) + f.bytes);
+      outcomes.set(f.plan.feed.id, {
+        feed: f.plan.feed.id,
+        title: f.plan.feed.title,
         action: "updated",
-        records: result.records,
-        bytes: f.bytes,
-        origin: state.origin,
-        dataDate: state.dataDate,
+        records: imported.records,
+        bytes: bytes.get(f.plan.feed.id) ?? 0,
+        origin: imported.state.origin,
+        dataDate: imported.state.dataDate,
       });
+    };
+    let carried: FeedState[] = [];
+    for (const f of fetched) {
+      if (f.validators === null && f.plan.previous) carried.push(f.plan.previous);
+      else record(f, await run.import(f, session, writes));
+    }
+    let kept = feeds
+      .filter((f) => selected !== null && !refresh.includes(f) && liveStates.has(f.id))
+      .map((f) => liveStates.get(f.id)!);
+
+    // Safety net (a database from before validators were withheld): the live database has KEV/EPSS
+    // rows, no feed of this build wrote them, so a carried feed did. Fetch the carried feeds again
+    // rather than lose those rows.
+    const lost = (live.counts.kev > 0 && !writes.kev) || (live.counts.epss > 0 && !writes.epss);
+    if (lost && !carriesUnsourced(store) && carried.length + kept.length > 0) {
+      const again = [...carried, ...kept].map((s) => known.get(s.feed)!);
+      options.warn?.(
+        `this store cannot carry KEV/EPSS rows over unchanged; downloading ${again.map((f) => f.id).join(", ")} again`,
+      );
+      const replans: FeedPlan[] = [];
+      for (const feed of again) {
+        replans.push(
+          await run.plan(feed, feeds.length + index.get(feed.id)!, liveStates.get(feed.id) ?? null, false),
+        );
+      }
+      for (const f of await run.fetchAll(replans)) record(f, await run.import(f, session, writes));
+      carried = [];
+      kept = [];
     }
 
-    const keptStates = kept.map((f) => liveStates.get(f.id)!);
-    const carry = [...carried, ...keptStates];
+    const carry = [...carried, ...kept];
     if (carry.length > 0) {
       await session.copyFeedsFrom(
         store,
         carry.map((s) => s.feed),
       );
-      // A 304 is a confirmation that the data is current: it counts as fetched now.
+      // A 304 confirms the data is current: the feed counts as fetched now.
       for (const state of carried) await session.setFeedState({ ...state, importedAt: now().toISOString() });
     }
-    for (const state of carried) {
-      outcomes.push({
-        feed: state.feed,
-        title: known.get(state.feed)?.title ?? state.feed,
-        action: "unchanged",
-        records: state.records,
-        bytes: 0,
-        origin: state.origin,
-        dataDate: state.dataDate,
-      });
-    }
-    for (const state of keptStates) {
-      outcomes.push({
-        feed: state.feed,
-        title: known.get(state.feed)?.title ?? state.feed,
-        action: "kept",
-        records: state.records,
-        bytes: 0,
-        origin: state.origin,
-        dataDate: state.dataDate,
-      });
-    }
+    const carriedOutcome = (state: FeedState, action: FeedAction): FeedOutcome => ({
+      feed: state.feed,
+      title: known.get(state.feed)?.title ?? state.feed,
+      action,
+      records: state.records,
+      bytes: 0,
+      origin: state.origin,
+      dataDate: state.dataDate,
+    });
+    for (const state of carried) outcomes.set(state.feed, carriedOutcome(state, "unchanged"));
+    for (const state of kept) outcomes.set(state.feed, carriedOutcome(state, "kept"));
+
     if (options.signal?.aborted) throw interrupted();
     await session.commit();
     session = null;
-    const order = new Map(feeds.map((f, i) => [f.id, i]));
-    outcomes.sort((a, b) => (order.get(a.feed) ?? 0) - (order.get(b.feed) ?? 0));
     return {
       location: store.location,
-      feeds: outcomes,
+      feeds: [...outcomes.values()].sort((a, b) => (index.get(a.feed) ?? 0) - (index.get(b.feed) ?? 0)),
       dropped,
-      downloadedBytes: fetched.reduce((n, f) => n + f.bytes, 0),
-      requests,
+      downloadedBytes: run.downloadedBytes,
+      requests: run.requests,
     };
   } catch (err) {
     if (options.signal?.aborted && !(err instanceof ShipshapeError)) throw interrupted();

@@ -95,8 +95,12 @@ function interruptible(): { signal: AbortSignal; dispose(): void } {
   };
 }
 
-async function withStore<T>(flags: DbFlags, run: (store: VulnStore) => Promise<T>): Promise<T> {
-  const store = await openDb(flags);
+async function withStore<T>(
+  flags: DbFlags,
+  run: (store: VulnStore) => Promise<T>,
+  forBuild = false,
+): Promise<T> {
+  const store = await openDb(flags, { forBuild });
   try {
     return await run(store);
   } finally {
@@ -174,19 +178,22 @@ read (one line names the feed and its URL; the database was not changed).`,
     const interrupt = interruptible();
     let report: UpdateReport;
     try {
-      report = await withStore(flags, (store) =>
-        updateDatabase({
-          store,
-          feeds,
-          mirror,
-          ...(flags.feed ? { only: flags.feed } : {}),
-          force: flags.force === true,
-          ...(flags.tmpDir ? { tempDir: flags.tmpDir } : {}),
-          transport: { retries, timeoutMs, ...(flags.caFile ? { caFiles: flags.caFile } : {}) },
-          warn: warnings.warn,
-          progress,
-          signal: interrupt.signal,
-        }),
+      report = await withStore(
+        flags,
+        (store) =>
+          updateDatabase({
+            store,
+            feeds,
+            mirror,
+            ...(flags.feed ? { only: flags.feed } : {}),
+            force: flags.force === true,
+            ...(flags.tmpDir ? { tempDir: flags.tmpDir } : {}),
+            transport: { retries, timeoutMs, ...(flags.caFile ? { caFiles: flags.caFile } : {}) },
+            warn: warnings.warn,
+            progress,
+            signal: interrupt.signal,
+          }),
+        true,
       );
     } catch (err) {
       if (interrupt.signal.aborted && err instanceof ShipshapeError) {
@@ -208,7 +215,8 @@ function importCommand(): Command {
   const cmd = new Command("import")
     .summary("build the database from local feed files (air-gapped sites)")
     .description(
-      "Build the vulnerability database from feed files copied onto this machine: each path may be a " +
+      "For air-gapped sites: build the vulnerability database from feed files copied onto this " +
+        "machine. Each path may be a " +
         "feed's file, a feed's directory (a checkout of the Go vulndb, RustSec, the PyPA advisory " +
         "database, Alpine secdb files, the CISA KEV JSON, …) or a folder holding several; every feed " +
         "recognises its own layout. Everything found is imported in one step and swapped in atomically. " +
@@ -240,15 +248,18 @@ not be read (one line names the feed and the file; the database was not changed)
     const { importPaths } = await import("../../vulndb/import.js");
     const warnings = warningPrinter();
     const progress = dbProgress(!flags.quiet);
-    const report = await withStore(flags, (store) =>
-      importPaths({
-        store,
-        feeds,
-        paths,
-        replace: flags.replace === true,
-        warn: warnings.warn,
-        progress,
-      }),
+    const report = await withStore(
+      flags,
+      (store) =>
+        importPaths({
+          store,
+          feeds,
+          paths,
+          replace: flags.replace === true,
+          warn: warnings.warn,
+          progress,
+        }),
+      true,
     ).finally(() => {
       progress.stop();
       warnings.flush();
