@@ -12,6 +12,7 @@ import { describeError, ShipshapeError } from "../errors.js";
 import type { FeedContext, FeedImporter } from "./feeds/feed.js";
 import type { FeedState } from "./records.js";
 import type { BuildSession, VulnStore } from "./store.js";
+import { noUnsourcedWrites, trackingSession, unsourcedLosses } from "./unsourced-rows.js";
 
 /**
  * How many directory levels below each given path are offered to the importers. Claims are refined
@@ -174,6 +175,7 @@ export async function importPaths(options: ImportOptions): Promise<ImportReport>
     ? []
     : live.feeds.filter((s) => known.has(s.feed) && !byFeed.has(s.feed));
   const imported: ImportedFeed[] = [];
+  const writes = noUnsourcedWrites();
   let session: BuildSession | null = await store.beginBuild();
   try {
     for (const feed of feeds) {
@@ -187,7 +189,7 @@ export async function importPaths(options: ImportOptions): Promise<ImportReport>
       };
       let result: Awaited<ReturnType<FeedImporter["import"]>>;
       try {
-        result = await feed.import(inputs, session, ctx);
+        result = await feed.import(inputs, trackingSession(session, writes), ctx);
       } catch (err) {
         const message = describeError(err);
         const named = inputs.some((i) => message.includes(i))
@@ -215,6 +217,15 @@ export async function importPaths(options: ImportOptions): Promise<ImportReport>
         records: result.records,
         dataDate: result.dataDate,
       });
+    }
+    const losses = keep.length > 0 ? unsourcedLosses(live.counts, writes, store) : null;
+    if (losses) {
+      const what = [losses.kev > 0 ? `${losses.kev} KEV` : "", losses.epss > 0 ? `${losses.epss} EPSS` : ""]
+        .filter(Boolean)
+        .join(" and ");
+      warn(
+        `the previous database's ${what} rows are not kept (the store cannot carry them over): import their feed files again`,
+      );
     }
     if (keep.length > 0)
       await session.copyFeedsFrom(

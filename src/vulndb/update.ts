@@ -16,6 +16,13 @@ import type { FeedContext, FeedDownload, FeedImporter } from "./feeds/feed.js";
 import { baseFor, type MirrorSettings, rewriteUrl } from "./mirror.js";
 import type { FeedState } from "./records.js";
 import type { BuildSession, VulnStore } from "./store.js";
+import {
+  carriesUnsourced,
+  noUnsourcedWrites,
+  trackingSession,
+  type UnsourcedWrites,
+  unsourcedLosses,
+} from "./unsourced-rows.js";
 
 /** One feed file is refused past this size (the largest public feeds are a few hundred MB). */
 export const DEFAULT_MAX_DOWNLOAD_BYTES = 8 * 1024 ** 3;
@@ -227,42 +234,11 @@ function hasFollowUps(feed: FeedImporter): feed is FeedImporter & FollowUpDownlo
   return typeof (feed as Partial<FollowUpDownloads>).followUpDownloads === "function";
 }
 
-/** Which of the tables without a `source` column a feed wrote: copyFeedsFrom cannot carry those. */
-interface UnsourcedWrites {
-  kev: boolean;
-  epss: boolean;
-}
-
-/** The session an importer sees: the build's, noting whether KEV/EPSS rows were written. */
-function tracking(session: BuildSession, writes: UnsourcedWrites): BuildSession {
-  return {
-    putVulnerabilities: (source, records) => session.putVulnerabilities(source, records),
-    putAffected: (records) => session.putAffected(records),
-    putKev: (records) => {
-      if (records.length > 0) writes.kev = true;
-      return session.putKev(records);
-    },
-    putEpss: (records) => {
-      if (records.length > 0) writes.epss = true;
-      return session.putEpss(records);
-    },
-    setFeedState: (state) => session.setFeedState(state),
-    copyFeedsFrom: (live, feeds) => session.copyFeedsFrom(live, feeds),
-    commit: () => Promise.reject(new Error("an importer must not commit the build")),
-    abort: () => Promise.reject(new Error("an importer must not abort the build")),
-  };
-}
-
 /**
- * The stores keep KEV and EPSS rows without the feed that wrote them, so copyFeedsFrom cannot carry
- * them over. A store that can says so (`carriesKevEpss: true`); until then a feed that writes such
- * rows keeps no validators, so every update fetches and imports it whole (KEV and EPSS are small,
- * and EPSS changes daily anyway), while the other feeds are still carried over on a 304.
+ * A feed that writes KEV/EPSS rows keeps no validators unless the store carries such rows, so every
+ * update fetches and imports it whole (KEV and EPSS are small, and EPSS changes daily anyway) while
+ * the other feeds are still carried over on a 304.
  */
-function carriesUnsourced(store: VulnStore): boolean {
-  return (store as { carriesKevEpss?: unknown }).carriesKevEpss === true;
-}
-
 const noValidators = (s: FeedState) => s.etag === null && s.lastModified === null;
 
 class UpdateRun {
@@ -396,9 +372,9 @@ class UpdateRun {
       progress: (records) => options.progress?.importRecords?.(plan.feed.id, records),
     };
     let result: Awaited<ReturnType<FeedImporter["import"]>>;
-    const mine: UnsourcedWrites = { kev: false, epss: false };
+    const mine = noUnsourcedWrites();
     try {
-      result = await plan.feed.import(f.inputs, tracking(session, mine), ctx);
+      result = await plan.feed.import(f.inputs, trackingSession(session, mine), ctx);
     } catch (err) {
       throw options.signal?.aborted ? interrupted() : feedFailure(plan, err, "import");
     }
@@ -468,7 +444,7 @@ export async function updateDatabase(options: UpdateOptions): Promise<UpdateRepo
     const fetched = await run.fetchAll(plans);
 
     session = await store.beginBuild();
-    const writes: UnsourcedWrites = { kev: false, epss: false };
+    const writes = noUnsourcedWrites();
     const outcomes = new Map<string, FeedOutcome>();
     const bytes = new Map<string, number>();
     const record = (f: FetchedFeed, imported: { state: FeedState; records: number }) => {
@@ -495,8 +471,7 @@ export async function updateDatabase(options: UpdateOptions): Promise<UpdateRepo
     // Safety net (a database from before validators were withheld): the live database has KEV/EPSS
     // rows, no feed of this build wrote them, so a carried feed did. Fetch the carried feeds again
     // rather than lose those rows.
-    const lost = (live.counts.kev > 0 && !writes.kev) || (live.counts.epss > 0 && !writes.epss);
-    if (lost && !carriesUnsourced(store) && carried.length + kept.length > 0) {
+    if (unsourcedLosses(live.counts, writes, store) && carried.length + kept.length > 0) {
       const again = [...carried, ...kept].map((s) => known.get(s.feed)!);
       options.warn?.(
         `this store cannot carry KEV/EPSS rows over unchanged; downloading ${again.map((f) => f.id).join(", ")} again`,

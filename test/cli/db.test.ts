@@ -126,7 +126,8 @@ describe("shipshape db update", () => {
     expect(json.stale).toBe(false);
     expect(json.sources).toEqual([...FEEDS.map((f) => f.id)].sort());
     const byFeed = new Map(json.feeds.map((f) => [f.feed, f]));
-    for (const state of oracle.feeds) expect(byFeed.get(state.feed)?.records).toBe(state.records);
+    expect(oracle.feeds).toHaveLength(FEEDS.length);
+    for (const state of oracle.feeds) expect(byFeed.get(state.feed)?.records, state.feed).toBe(state.records);
     for (const f of FEEDS) {
       expect(byFeed.get(f.id)?.title).toBe(f.title);
       expect(byFeed.get(f.id)?.origin.startsWith(`${server.base}/`)).toBe(true);
@@ -263,6 +264,27 @@ describe("shipshape db update", () => {
   }, 300_000);
 });
 
+describe("shipshape db update: interrupted", () => {
+  it("Ctrl-C during the download: exit 130, the database and the temp area as they were", async () => {
+    const db = join(tmp, "live", "db.sqlite");
+    const before = sha(db);
+    server.fault(pick("go-vulndb").path, { kind: "stall" });
+    const run = cliAsync(updateArgs(db, "--force"));
+    // Wait until the stalled download has started, then interrupt.
+    for (let i = 0; i < 200 && server.count(pick("go-vulndb").path) === 0; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(server.count(pick("go-vulndb").path)).toBe(1);
+    run.child.kill("SIGINT");
+    const r = await run;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toBe("shipshape: db update interrupted: the database was left as it was\n");
+    expect(sha(db)).toBe(before);
+    expect(readdirSync(spool)).toEqual([]);
+    expect(readdirSync(join(tmp, "live"))).toEqual(["db.sqlite"]);
+  }, 60_000);
+});
+
 describe("shipshape db status: maximum age", () => {
   const db = join(tmp, "live", "db.sqlite");
 
@@ -392,6 +414,34 @@ describe("shipshape db import", () => {
     expect(again.stdout).toMatch(/kept from the previous database: .*go-vulndb/);
     expect(status(db).json.counts).toEqual(json.counts);
   }, 300_000);
+
+  it("feed data that cannot be read: exit 2, one line naming the feed and file; the database is untouched", () => {
+    const db = join(tmp, "imported", "db.sqlite");
+    const before = sha(db);
+    const bad = join(tmp, "bad-kev");
+    mkdirSync(bad, { recursive: true });
+    const kev = readFileSync(dataPath("vuln", "feeds", "cisa-kev", "known_exploited_vulnerabilities.json"));
+    writeFileSync(join(bad, "known_exploited_vulnerabilities.json"), kev.subarray(0, kev.length / 2));
+    const r = cli(["db", "import", "--db", db, bad]);
+    expectOneLineError(r, /^shipshape: db import: feed cisa-kev/, /known_exploited_vulnerabilities\.json/);
+    expect(sha(db)).toBe(before);
+    expect(readdirSync(join(tmp, "imported"))).toEqual(["db.sqlite"]);
+  });
+
+  it("importing some feeds keeps the others, and says when KEV/EPSS rows cannot be kept", () => {
+    const db = join(tmp, "imported", "db.sqlite");
+    const before = status(db).json;
+    expect(before.counts.kev).toBe(1404);
+    const r = cli(["db", "import", "--db", db, dataPath("vuln", "feeds", "rustsec")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /^shipshape: warning: the previous database's 1404 KEV rows are not kept \(the store cannot carry them over\): import their feed files again$/m,
+    );
+    const after = status(db).json;
+    expect(after.counts.kev).toBe(0);
+    expect(after.counts.affected).toBe(before.counts.affected);
+    expect(after.sources).toEqual(before.sources);
+  });
 
   it("nothing recognised: exit 2 and the database is untouched", () => {
     const db = join(tmp, "imported", "db.sqlite");

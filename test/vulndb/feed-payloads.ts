@@ -466,7 +466,17 @@ export async function importDirectly(
   try {
     for (const feed of importers) {
       const { inputs } = await localInputs(b, feed, join(dir, feed.id), overrides);
-      await feed.import(inputs, session, { warn: () => undefined, now });
+      const result = await feed.import(inputs, session, { warn: () => undefined, now });
+      // Each feed's record count as its importer reports it, for comparing per feed.
+      await session.setFeedState({
+        feed: feed.id,
+        origin: dir,
+        importedAt: now.toISOString(),
+        dataDate: result.dataDate,
+        etag: null,
+        lastModified: null,
+        records: result.records,
+      });
     }
     await session.commit();
   } catch (err) {

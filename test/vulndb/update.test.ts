@@ -116,6 +116,9 @@ describe("db update against the loopback feed server", () => {
     firstStatus = await statusOf(db);
     const oracle = await directImport(FEEDS);
     expect(firstStatus.counts).toEqual(oracle.counts);
+    expect(firstStatus.feeds.map((f) => [f.feed, f.records])).toEqual(
+      oracle.feeds.map((f) => [f.feed, f.records]),
+    );
     expect(firstStatus.counts.vulnerabilities).toBeGreaterThan(1000);
     // Each feed's state: its records as the importer counted them, its origin on the mirror,
     // validators to ask with next time.
