@@ -72,23 +72,21 @@ interface Claim {
 }
 
 async function claimersOf(path: string, feeds: readonly FeedImporter[]): Promise<FeedImporter[]> {
-  const out: FeedImporter[] = [];
-  for (const feed of feeds) {
-    let yes: boolean;
-    try {
-      yes = await feed.detect(path);
-    } catch (err) {
-      throw new ShipshapeError(
-        "input",
-        `db import: feed ${feed.id} failed to examine ${path}: ${describeError(err)}`,
-        {
-          cause: err,
-        },
-      );
-    }
-    if (yes) out.push(feed);
-  }
-  return out;
+  // The importers look at the path at the same time: their reads overlap.
+  const answers = await Promise.all(
+    feeds.map(async (feed) => {
+      try {
+        return await feed.detect(path);
+      } catch (err) {
+        throw new ShipshapeError(
+          "input",
+          `db import: feed ${feed.id} failed to examine ${path}: ${describeError(err)}`,
+          { cause: err },
+        );
+      }
+    }),
+  );
+  return feeds.filter((_, i) => answers[i]);
 }
 
 /**

@@ -415,6 +415,50 @@ describe("shipshape db import", () => {
     expect(status(db).json.counts).toEqual(json.counts);
   }, 300_000);
 
+  it("reads the layouts of the fixtures: each path goes to the importer that recognises it", async () => {
+    const db = join(tmp, "from-fixtures", "db.sqlite");
+    const fx = (...p: string[]) => dataPath("vuln", "fixtures", ...p);
+    const paths = {
+      alpine: fx("vunnel-fixtures", "alpine", "test-fixtures"),
+      debian: fx("vunnel-fixtures", "debian", "test-fixtures"),
+      ubuntu: fx("vunnel-fixtures", "ubuntu", "test-fixtures"),
+      "redhat-csaf": fx("trivy-db-testdata", "redhat-csaf", "testdata", "vuln-list-redhat"),
+      nvd: fx("vunnel-fixtures", "nvd", "test-fixtures", "full-page.json"),
+      "osv-rocky": fx("vunnel-fixtures", "rocky", "test-fixtures", "osv"),
+      ghsa: fx("trivy-db-testdata", "ghsa", "testdata", "happy", "ghsa"),
+      "cisa-kev": fx("vunnel-fixtures", "kev", "test-fixtures", "valid-catalog-1.json"),
+      epss: fx("vunnel-fixtures", "epss", "test-fixtures", "example-1.csv"),
+    };
+    const r = cli(["db", "import", "--db", db, "--format", "json", ...Object.values(paths)]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      imported: { feed: string; records: number; inputs: string[] }[];
+    };
+    const got = new Map(report.imported.map((f) => [f.feed, f]));
+    // Each importer, called on its path directly, counts the same records.
+    for (const [feed, path] of Object.entries(paths)) {
+      const importer = FEEDS.find((f) => f.id === feed)!;
+      expect(
+        got.get(feed)?.inputs.every((i) => i.startsWith(path)),
+        feed,
+      ).toBe(true);
+      const session = await SqliteStore.open(
+        join(tmp, "from-fixtures", `direct-${feed}.sqlite`),
+      ).beginBuild();
+      const direct = await importer.import(got.get(feed)!.inputs, session, {
+        warn: () => undefined,
+        now: new Date(),
+      });
+      await session.abort();
+      expect(got.get(feed)?.records, feed).toBe(direct.records);
+      expect(direct.records, feed).toBeGreaterThan(0);
+    }
+    const { json } = status(db);
+    expect(json.counts.kev).toBe(3);
+    expect(json.counts.epss).toBe(5);
+    expect(json.sources).toEqual([...new Set(report.imported.map((f) => f.feed))].sort());
+  }, 300_000);
+
   it("feed data that cannot be read: exit 2, one line naming the feed and file; the database is untouched", () => {
     const db = join(tmp, "imported", "db.sqlite");
     const before = sha(db);
