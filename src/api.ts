@@ -2,27 +2,17 @@
  * shipshape's programmatic API (`import { … } from "shipshape"`). Re-exports and thin compositions
  * only; the logic lives in the layers below.
  */
-import { CATALOGERS, OS_DETECTOR } from "./catalog/all.js";
-import { type CatalogResult, catalogFilesystem, catalogRequests } from "./catalog/catalog.js";
-import { type ReadFilesystemOptions, readFilesystem } from "./image/filesystem.js";
-import {
-  buildInspectReport,
-  type ImageSourceFacts,
-  type InspectReport,
-  imageSourceFacts,
-} from "./image/inspect.js";
-import { openImage } from "./image/open.js";
-import type { OpenOptions } from "./image/source.js";
+import { type CatalogImageOptions, catalogImageResult } from "./catalog/image.js";
 import { type SbomJson, sbomJson } from "./report/sbom-json.js";
-import { readSbomReference } from "./sbom-input/reference.js";
 
 export type { CatalogResult } from "./catalog/catalog.js";
+export { type CatalogedImage, type CatalogImageOptions, catalogImageResult } from "./catalog/image.js";
 export type { OsInfo } from "./catalog/os.js";
 export type { Package, PackageType } from "./catalog/package.js";
 export { ShipshapeError } from "./errors.js";
 export type { FileRequest } from "./image/file-request.js";
 export { type ImageFilesystem, PathError, readFilesystem } from "./image/filesystem.js";
-export type { InspectReport } from "./image/inspect.js";
+export { type InspectOptions, type InspectReport, inspectImage } from "./image/inspect.js";
 export { defaultCacheDir, LayerCache } from "./image/layer-cache.js";
 export { DEFAULT_LIMITS, type ReadLimits } from "./image/limits.js";
 export { openImage } from "./image/open.js";
@@ -37,69 +27,15 @@ export type { ReadSbomOptions } from "./sbom-input/open.js";
 export type { SbomReadResult, SbomSourceFacts } from "./sbom-input/result.js";
 export type { DetectionPriority, ScanOptions } from "./scan/pipeline.js";
 export { VERSION } from "./version.js";
-
-export interface InspectOptions extends OpenOptions, Omit<ReadFilesystemOptions, "requests" | "signal"> {
-  /** Called once the layers are known, with the total stored bytes to read (for progress bars). */
-  onStart?: (totalBytes: number) => void | Promise<void>;
-}
-
-function readOptionsFrom(options: InspectOptions): ReadFilesystemOptions {
-  const readOptions: ReadFilesystemOptions = {};
-  if (options.limits) readOptions.limits = options.limits;
-  if (options.cache !== undefined) readOptions.cache = options.cache;
-  if (options.concurrency) readOptions.concurrency = options.concurrency;
-  if (options.onProgress) readOptions.onProgress = options.onProgress;
-  if (options.signal) readOptions.signal = options.signal;
-  return readOptions;
-}
-
-/** Open an image, read every layer once (digests verified), and report its facts. */
-export async function inspectImage(reference: string, options: InspectOptions = {}): Promise<InspectReport> {
-  const image = await openImage(reference, options);
-  try {
-    await options.onStart?.(image.layers.reduce((sum, l) => sum + (l.size ?? 0), 0));
-    const fs = await readFilesystem(image, readOptionsFrom(options));
-    return buildInspectReport(image, fs);
-  } finally {
-    await image.close();
-  }
-}
-
-export interface CatalogImageOptions extends InspectOptions {
-  /** Report language packages that an OS package owns as packages of their own too. */
-  includeOsOwned?: boolean;
-}
-
-export interface CatalogedImage {
-  source: ImageSourceFacts;
-  result: CatalogResult;
-}
-
-/** Open an image and catalog its packages (the data behind `sbom`). */
-export async function catalogImageResult(
-  reference: string,
-  options: CatalogImageOptions = {},
-): Promise<CatalogedImage> {
-  // `sbom:PATH` or an existing `*.json` file: an SBOM to read, not an image to open.
-  const fromSbom = await readSbomReference(reference, { includeOsOwned: options.includeOsOwned ?? false });
-  if (fromSbom) return { source: fromSbom.source, result: fromSbom.result };
-  const image = await openImage(reference, options);
-  try {
-    await options.onStart?.(image.layers.reduce((sum, l) => sum + (l.size ?? 0), 0));
-    const fs = await readFilesystem(image, {
-      ...readOptionsFrom(options),
-      requests: catalogRequests({ catalogers: CATALOGERS, osDetector: OS_DETECTOR }),
-    });
-    const result = await catalogFilesystem(fs, {
-      catalogers: CATALOGERS,
-      osDetector: OS_DETECTOR,
-      includeOsOwned: options.includeOsOwned ?? false,
-    });
-    return { source: imageSourceFacts(image), result };
-  } finally {
-    await image.close();
-  }
-}
+export {
+  compareVersions,
+  isValidVersion,
+  type Ordering,
+  VERSION_SCHEMES,
+  type VersionScheme,
+} from "./versions/index.js";
+export { chooseStore, defaultDbPath, type OpenStoreOptions, openStore } from "./vulndb/open-store.js";
+export type { BuildSession, StoreStatus, VulnStore } from "./vulndb/store.js";
 
 /** The `sbom --format json` object for an image (DESIGN.md contract). */
 export async function catalogImage(reference: string, options: CatalogImageOptions = {}): Promise<SbomJson> {

@@ -31,12 +31,29 @@ export interface CatalogResult {
   warnings: string[];
   /** Databases or files that could not be read fully: the package set may be missing entries. */
   incomplete: IncompleteSource[];
+  /**
+   * Red Hat content manifests (`/root/buildinfo/content_manifests/*.json`) as found: which repositories
+   * the image's rpms came from, which scopes Red Hat's advisories. Absent when the image has none.
+   */
+  contentManifests?: { path: string; text: string }[];
 }
+
+/** Where Red Hat's build system records an image's repositories (atomic-reactor's content manifests). */
+const CONTENT_MANIFESTS = {
+  id: "rhel-content-manifests",
+  version: "1",
+  globs: ["/root/buildinfo/content_manifests/*.json"],
+  maxFileBytes: 4 * 1024 * 1024,
+};
 
 /** Every FileRequest the catalog needs: pass these to readFilesystem. */
 export function catalogRequests(options: Pick<CatalogOptions, "catalogers" | "osDetector">): FileRequest[] {
   const d = options.osDetector;
-  return [{ ...d.request, id: d.id, version: d.version }, ...options.catalogers.map(requestOf)];
+  return [
+    { ...d.request, id: d.id, version: d.version },
+    CONTENT_MANIFESTS,
+    ...options.catalogers.map(requestOf),
+  ];
 }
 
 export async function catalogFilesystem(
@@ -71,7 +88,14 @@ export async function catalogFilesystem(
   const folded = foldOsOwned(fs, packages);
   const visible = options.includeOsOwned ? packages : packages.filter((p) => p.ownedBy === undefined);
   visible.sort(comparePackages);
-  return { os, packages: visible, folded, warnings, incomplete };
+  const result: CatalogResult = { os, packages: visible, folded, warnings, incomplete };
+  const manifests = fs.filesFor(CONTENT_MANIFESTS.id);
+  if (manifests.length > 0) {
+    result.contentManifests = [];
+    for (const path of manifests)
+      result.contentManifests.push({ path, text: (await read(path)).toString("utf8") });
+  }
+  return result;
 }
 
 /**

@@ -30,7 +30,12 @@ Exit codes:
   2  usage error, or an input that could not be read completely
 
 Environment:
-  SHIPSHAPE_CACHE_DIR   layer cache (default $XDG_CACHE_HOME/shipshape/layers)
+  SHIPSHAPE_CACHE_DIR         layer cache (default $XDG_CACHE_HOME/shipshape/layers)
+  SHIPSHAPE_DB                vulnerability database: a path or postgres://… (default
+                              $XDG_CACHE_HOME/shipshape/db.sqlite)
+  SHIPSHAPE_DB_MIRROR, SHIPSHAPE_DB_MIRROR_CONFIG   where db update downloads feeds from
+  SHIPSHAPE_DB_MAX_AGE        how old the database may be before a warning (CI: an error)
+  CI=true                     CI mode: a stale database or a coverage gap is an error
   REGISTRY_AUTH_FILE, DOCKER_CONFIG   where registry credentials are read from`,
     );
   program.addCommand(inspectCommand().exitOverride());

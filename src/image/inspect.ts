@@ -2,9 +2,16 @@
  * `inspect`: the facts of an image without judging them — where it came from, its manifest and
  * config, its layers as read (digests verified), and the squashed filesystem's counts.
  */
-import type { ImageFilesystem, SquashSummary, WhiteoutDetail } from "./filesystem.js";
+import {
+  type ImageFilesystem,
+  type ReadFilesystemOptions,
+  readFilesystem,
+  type SquashSummary,
+  type WhiteoutDetail,
+} from "./filesystem.js";
 import type { HistoryEntry, Platform } from "./oci.js";
-import type { OpenedImage, Transport } from "./source.js";
+import { openImage } from "./open.js";
+import type { OpenedImage, OpenOptions, Transport } from "./source.js";
 
 export interface InspectLayer {
   index: number;
@@ -135,4 +142,31 @@ export function buildInspectReport(image: OpenedImage, fs: ImageFilesystem): Ins
     },
     warnings: [...image.warnings, ...fs.warnings],
   };
+}
+
+export interface InspectOptions extends OpenOptions, Omit<ReadFilesystemOptions, "requests" | "signal"> {
+  /** Called once the layers are known, with the total stored bytes to read (for progress bars). */
+  onStart?: (totalBytes: number) => void | Promise<void>;
+}
+
+export function readOptionsFrom(options: InspectOptions): ReadFilesystemOptions {
+  const readOptions: ReadFilesystemOptions = {};
+  if (options.limits) readOptions.limits = options.limits;
+  if (options.cache !== undefined) readOptions.cache = options.cache;
+  if (options.concurrency) readOptions.concurrency = options.concurrency;
+  if (options.onProgress) readOptions.onProgress = options.onProgress;
+  if (options.signal) readOptions.signal = options.signal;
+  return readOptions;
+}
+
+/** Open an image, read every layer once (digests verified), and report its facts. */
+export async function inspectImage(reference: string, options: InspectOptions = {}): Promise<InspectReport> {
+  const image = await openImage(reference, options);
+  try {
+    await options.onStart?.(image.layers.reduce((sum, l) => sum + (l.size ?? 0), 0));
+    const fs = await readFilesystem(image, readOptionsFrom(options));
+    return buildInspectReport(image, fs);
+  } finally {
+    await image.close();
+  }
 }

@@ -14,13 +14,15 @@
  * them, and the caller decides (the CLI: a warning; exit 2 in CI or --strict mode). An empty (never
  * built) database is always an error. A stale one follows the age policy of vulndb/freshness.ts.
  */
-import { type CatalogedImage, type CatalogImageOptions, catalogImageResult } from "../api.js";
+
 import type { CatalogResult } from "../catalog/catalog.js";
+import { type CatalogedImage, type CatalogImageOptions, catalogImageResult } from "../catalog/image.js";
 import { OS_PACKAGE_TYPES } from "../catalog/package.js";
 import { ShipshapeError } from "../errors.js";
 import type { ImageSourceFacts } from "../image/inspect.js";
 import type { Finding } from "../match/finding.js";
 import { matchPackages } from "../match/match.js";
+import { parseContentManifest, resolveRhelScope } from "../match/rhel-scope.js";
 import { evaluateGate, type GateOptions, type GateResult } from "../policy/gate.js";
 import { applyIgnoreFile, type IgnoreEntry, type IgnoreFile, readIgnoreFile } from "../policy/ignore-file.js";
 import type { SuppressedFinding } from "../policy/suppression.js";
@@ -151,7 +153,8 @@ export async function scanImage(reference: string, options: ScanOptions = {}): P
     });
     const { source, result: catalog } = cataloged;
 
-    const match = await matchPackages(catalog.packages, catalog.os, store);
+    const scope = await rhelScopeOf(catalog, store, warnings);
+    const match = await matchPackages(catalog.packages, catalog.os, store, scope ? { cpes: scope } : {});
     warnings.push(...match.warnings);
     const coverageGaps: string[] = [];
     if (match.missingNamespaces.length > 0) {
@@ -202,4 +205,27 @@ export async function scanImage(reference: string, options: ScanOptions = {}): P
   } finally {
     if (!options.store) await store.close();
   }
+}
+
+/**
+ * The image's Red Hat repository CPEs, from its content manifests (as Trivy scopes RHEL advisories);
+ * null without manifests, or when the database cannot map them (the default platform scope applies).
+ */
+async function rhelScopeOf(
+  catalog: CatalogResult,
+  store: VulnStore,
+  warnings: string[],
+): Promise<string[] | null> {
+  if (!catalog.contentManifests || catalog.contentManifests.length === 0) return null;
+  const manifests = [];
+  for (const m of catalog.contentManifests) {
+    try {
+      manifests.push(parseContentManifest(m.text, m.path));
+    } catch (err) {
+      warnings.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+  const scope = await resolveRhelScope(store, manifests);
+  warnings.push(...scope.warnings);
+  return scope.cpes;
 }

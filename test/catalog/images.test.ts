@@ -118,3 +118,39 @@ describe("an SBOM as the input", () => {
     }
   });
 });
+
+describe("Red Hat content manifests", () => {
+  it("are collected from /root/buildinfo/content_manifests for scoping Red Hat advisories", async () => {
+    const { mkdtempSync, mkdirSync, copyFileSync, rmSync, readdirSync: ls } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { sharedDir } = await import("../helpers/shared.js");
+    const { execFileSync } = await import("node:child_process");
+    const manifestDir = execFileSync(
+      "find",
+      [
+        join(sharedDir(), "data", "vuln", "fixtures", "trivy-fixtures"),
+        "-type",
+        "d",
+        "-name",
+        "content_manifests",
+      ],
+      { encoding: "utf8" },
+    )
+      .trim()
+      .split("\n")[0]!;
+    const root = mkdtempSync(join(tmpdir(), "shipshape-rhel-root-"));
+    try {
+      mkdirSync(join(root, "root", "buildinfo", "content_manifests"), { recursive: true });
+      for (const f of ls(manifestDir))
+        copyFileSync(join(manifestDir, f), join(root, "root", "buildinfo", "content_manifests", f));
+      const { result } = await catalogImageResult(`dir:${root}`, { cache: null });
+      expect(result.contentManifests?.length).toBeGreaterThan(0);
+      const { parseContentManifest } = await import("../../src/match/rhel-scope.js");
+      const parsed = result.contentManifests!.map((m) => parseContentManifest(m.text, m.path));
+      expect(parsed.flatMap((m) => m.contentSets).some((s) => s.startsWith("rhel-8-for-"))).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
