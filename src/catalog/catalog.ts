@@ -128,20 +128,31 @@ function canonicalizer(fs: ImageFilesystem): (path: string) => string {
  * were marked.
  */
 export function foldOsOwned(fs: ImageFilesystem, packages: Package[]): number {
+  const language = packages.filter((p) => !OS_PACKAGE_TYPES.has(p.type));
+  if (language.length === 0) return 0;
   const canonical = canonicalizer(fs);
+  // Only the paths that prove a language package matter: look those up, not every OS-owned file.
+  const wanted = new Set<string>();
+  for (const p of language) {
+    for (const l of p.locations) {
+      wanted.add(l.path);
+      wanted.add(canonical(l.path));
+    }
+  }
   const owners = new Map<string, Package>();
   for (const p of packages) {
     if (!OS_PACKAGE_TYPES.has(p.type) || !p.files) continue;
     for (const file of p.files) {
-      owners.set(file, p);
-      const real = canonical(file);
-      if (real !== file) owners.set(real, p);
+      if (wanted.has(file)) owners.set(file, p);
+      else {
+        const real = canonical(file);
+        if (real !== file && wanted.has(real)) owners.set(real, p);
+      }
     }
   }
   if (owners.size === 0) return 0;
   let count = 0;
-  for (const p of packages) {
-    if (OS_PACKAGE_TYPES.has(p.type)) continue;
+  for (const p of language) {
     for (const location of p.locations) {
       const owner = owners.get(location.path) ?? owners.get(canonical(location.path));
       if (owner) {

@@ -3,8 +3,17 @@
  * recorded as links and resolved later inside the image root), and captured files are opened with
  * O_NOFOLLOW so that a link swapped in during the walk cannot lead outside PATH.
  */
-import { constants, type Stats } from "node:fs";
-import { lstat, open, opendir, readlink } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  type Stats,
+} from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { describeError, ShipshapeError } from "../errors.js";
 import { type AnalysisValue, runAnalyzers } from "./file-request.js";
@@ -20,6 +29,23 @@ function kindOf(s: Stats): EntryKind {
   if (s.isBlockDevice()) return "block";
   if (s.isFIFO()) return "fifo";
   return "other";
+}
+
+/** Like readFileNoFollow, synchronously (for the walk). */
+export function readFileNoFollowSync(path: string, size: number): Buffer {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const buffer = Buffer.allocUnsafe(size);
+    let read = 0;
+    while (read < size) {
+      const n = readSync(fd, buffer, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return read === size ? buffer : buffer.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Read at most `cap` bytes of a regular file without following a symlink at the last component. */
@@ -55,16 +81,16 @@ export async function readDirectoryLayer(
   try {
     while (stack.length > 0) {
       const rel = stack.pop()!;
-      const dir = await opendir(join(layer.root, rel));
-      const names: string[] = [];
-      for await (const d of dir) names.push(d.name);
+      // Synchronous calls on purpose: a walk awaits each of thousands of lstats in turn, and the
+      // event loop has nothing else to do meanwhile (measured: 250 ms → 30 ms on a Debian root).
+      const names = readdirSync(join(layer.root, rel));
       names.sort();
       const subdirs: string[] = [];
       for (const name of names) {
         options.signal?.throwIfAborted();
         const relPath = `${rel}/${name}`;
         const full = join(layer.root, relPath);
-        const s = await lstat(full);
+        const s = lstatSync(full);
         const kind = kindOf(s);
         const entry: LayerEntry = {
           path: relPath,
@@ -75,7 +101,7 @@ export async function readDirectoryLayer(
           size: kind === "file" ? s.size : 0,
           mtime: Math.floor(s.mtimeMs / 1000),
         };
-        if (kind === "symlink") entry.link = await readlink(full);
+        if (kind === "symlink") entry.link = readlinkSync(full);
         if (entries.length >= limits.maxEntriesPerLayer) {
           throw new ShipshapeError(
             "limit",
@@ -90,7 +116,7 @@ export async function readDirectoryLayer(
           const plan = capture(entry, entryIndex);
           if (plan !== null && s.size > plan.cap) oversized.set(entryIndex, s.size);
           else if (plan !== null) {
-            const bytes = await readFileNoFollow(full, s.size);
+            const bytes = readFileNoFollowSync(full, s.size);
             const results = runAnalyzers(plan, bytes, entry, (m) => warnings.push(m));
             if (results) analyses.set(entryIndex, results);
             if (plan.keep) captured.set(entryIndex, bytes);

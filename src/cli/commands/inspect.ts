@@ -1,6 +1,4 @@
 import { Command, Option } from "commander";
-import { inspectImage } from "../../api.js";
-import { renderInspectTable } from "../../report/inspect-table.js";
 import {
   addImageOptions,
   cacheFrom,
@@ -45,6 +43,11 @@ Exit codes: 0 read completely; 2 usage error or an image that could not be read 
   cmd.action(async (image: string, flags: InspectFlags) => {
     const options = await openOptionsFrom(flags);
     let progress: ByteProgress | undefined;
+    // The image engine loads when the command runs, not when the CLI starts.
+    const [{ inspectImage }, { renderInspectTable }] = await Promise.all([
+      import("../../image/inspect.js"),
+      import("../../report/inspect-table.js"),
+    ]);
     const report = await inspectImage(image, {
       ...options,
       limits: limitsFrom(flags),

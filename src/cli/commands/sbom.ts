@@ -1,8 +1,5 @@
 import { Command, Option } from "commander";
-import { catalogImageResult } from "../../api.js";
 import { EXIT_ERROR } from "../../errors.js";
-import { sbomJson } from "../../report/sbom-json.js";
-import { renderSbomTable } from "../../report/sbom-table.js";
 import {
   addImageOptions,
   cacheFrom,
@@ -55,6 +52,11 @@ and lists the incomplete sources.`,
   cmd.action(async (image: string, flags: SbomFlags) => {
     const options = await openOptionsFrom(flags);
     let progress: ByteProgress | undefined;
+    const [{ catalogImageResult }, { sbomJson }, { renderSbomTable }] = await Promise.all([
+      import("../../catalog/image.js"),
+      import("../../report/sbom-json.js"),
+      import("../../report/sbom-table.js"),
+    ]);
     const { source, result } = await catalogImageResult(image, {
       ...options,
       limits: limitsFrom(flags),

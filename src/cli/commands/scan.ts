@@ -6,10 +6,8 @@ import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { describeError, EXIT_ERROR, ShipshapeError } from "../../errors.js";
 import { type GateOptions, parseSeverity, parseSeverityList } from "../../policy/gate.js";
-import { findDefaultIgnoreFile } from "../../policy/ignore-file.js";
-import { type ScanJson, scanJson } from "../../report/scan-json.js";
-import { renderScanTable } from "../../report/scan-table.js";
-import { type DetectionPriority, type ScanResult, scanImage } from "../../scan/pipeline.js";
+import type { ScanJson } from "../../report/scan-json.js";
+import type { DetectionPriority, ScanResult } from "../../scan/pipeline.js";
 import {
   addDbAgeOptions,
   addDbOption,
@@ -86,7 +84,7 @@ async function render(format: ScanFormat, doc: ScanJson, result: ScanResult): Pr
         packages: result.catalog.packages,
       });
     default:
-      return renderScanTable(doc);
+      return (await import("../../report/scan-table.js")).renderScanTable(doc);
   }
 }
 
@@ -167,6 +165,12 @@ Expired ignore entries stop suppressing and are reported.`,
     const maxDbAgeMs = maxAgeFrom(flags);
     const options = await openOptionsFrom(flags);
     let progress: ByteProgress | undefined;
+    // The pipeline (catalogers, matcher, stores, YAML/VEX readers) loads when a scan runs.
+    const [{ scanImage }, { scanJson }, { findDefaultIgnoreFile }] = await Promise.all([
+      import("../../scan/pipeline.js"),
+      import("../../report/scan-json.js"),
+      import("../../policy/ignore-file.js"),
+    ]);
     const result = await scanImage(image, {
       ...options,
       limits: limitsFrom(flags),
