@@ -11,6 +11,7 @@ import {
 } from "../image/inspect.js";
 import { openImage } from "../image/open.js";
 import { readSbomReference } from "../sbom-input/reference.js";
+import { VERSION } from "../version.js";
 import { CATALOGERS, OS_DETECTOR } from "./all.js";
 import { type CatalogResult, catalogFilesystem, catalogRequests } from "./catalog.js";
 
@@ -22,6 +23,8 @@ export interface CatalogImageOptions extends InspectOptions {
 export interface CatalogedImage {
   source: ImageSourceFacts;
   result: CatalogResult;
+  /** The catalog came from the cache (an unchanged image: no layer was read). */
+  cached?: boolean;
 }
 
 /** Open an image and catalog its packages (the data behind `sbom`). */
@@ -35,6 +38,14 @@ export async function catalogImageResult(
   const image = await openImage(reference, options);
   try {
     await options.onStart?.(image.layers.reduce((sum, l) => sum + (l.size ?? 0), 0));
+    const cacheKey = catalogCacheKey(
+      image.layers.map((l) => l.diffID),
+      options.includeOsOwned ?? false,
+    );
+    if (options.cache && cacheKey) {
+      const hit = await options.cache.getDocument(cacheKey);
+      if (isCatalogResult(hit)) return { source: imageSourceFacts(image), result: hit, cached: true };
+    }
     const fs = await readFilesystem(image, {
       ...readOptionsFrom(options),
       requests: catalogRequests({ catalogers: CATALOGERS, osDetector: OS_DETECTOR }),
@@ -44,8 +55,33 @@ export async function catalogImageResult(
       osDetector: OS_DETECTOR,
       includeOsOwned: options.includeOsOwned ?? false,
     });
+    // Only a complete catalog is worth remembering: an incomplete one must be retried.
+    if (options.cache && cacheKey && result.incomplete.length === 0) {
+      await options.cache.putDocument(cacheKey, result).catch(() => undefined);
+    }
     return { source: imageSourceFacts(image), result };
   } finally {
     await image.close();
   }
+}
+
+/**
+ * The catalog of an image is a function of its layers (verified diffIDs), the catalogers' versions
+ * and the options — and of the day, since end-of-life status depends on it. Null when a layer has
+ * no diffID to vouch for it (dir:, some docker archives).
+ */
+function catalogCacheKey(diffIDs: (string | null)[], includeOsOwned: boolean): string | null {
+  if (diffIDs.length === 0 || diffIDs.some((d) => d === null)) return null;
+  const requests = catalogRequests({ catalogers: CATALOGERS, osDetector: OS_DETECTOR })
+    .map((r) => `${r.id}@${r.version}`)
+    .sort();
+  const day = new Date().toISOString().slice(0, 10);
+  return JSON.stringify({ kind: "catalog", shipshape: VERSION, requests, diffIDs, includeOsOwned, day });
+}
+
+/** Enough of a shape check that a stale or foreign document is a miss, not a crash. */
+function isCatalogResult(value: unknown): value is CatalogResult {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Partial<CatalogResult>;
+  return Array.isArray(v.packages) && Array.isArray(v.warnings) && Array.isArray(v.incomplete) && "os" in v;
 }

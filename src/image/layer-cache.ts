@@ -5,7 +5,7 @@
  * Only layers whose diffID was verified against the config are stored, so a key names exact content.
  */
 import { createHash } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseDigest } from "./digest.js";
@@ -97,12 +97,42 @@ export class LayerCache {
     await this.prune().catch(() => undefined);
   }
 
+  /**
+   * A derived document (e.g. an image's catalog) under a key the caller computed from verified
+   * identities (diffIDs) and versions; null when absent or unreadable.
+   */
+  async getDocument(key: string): Promise<unknown | null> {
+    const file = join(this.dir, `${documentName(key)}.json`);
+    try {
+      const value: unknown = JSON.parse(await readFile(file, "utf8"));
+      const now = new Date();
+      await utimes(file, now, now).catch(() => undefined);
+      return value;
+    } catch {
+      return null;
+    }
+  }
+
+  async putDocument(key: string, value: unknown): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = join(this.dir, `${documentName(key)}.json`);
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      await writeFile(tmp, JSON.stringify(value), { mode: 0o600, flag: "wx" });
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+    await this.prune().catch(() => undefined);
+  }
+
   /** Drop least-recently-used entries while the cache is over its cap. */
   async prune(): Promise<void> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const files = await Promise.all(
       names
-        .filter((n) => n.endsWith(".layer"))
+        .filter((n) => n.endsWith(".layer") || n.endsWith(".json"))
         .map(async (n) => {
           const s = await stat(join(this.dir, n)).catch(() => null);
           return s ? { path: join(this.dir, n), size: s.size, used: s.mtimeMs } : null;
@@ -188,4 +218,9 @@ function decode(bytes: Buffer, index: number, diffID: string, requestKey: string
     warnings: header.warnings,
     fromCache: true,
   };
+}
+
+/** File names from keys: a digest, so any key is a safe name. */
+function documentName(key: string): string {
+  return `doc-${createHash("sha256").update(key).digest("hex").slice(0, 40)}`;
 }

@@ -154,3 +154,28 @@ describe("Red Hat content manifests", () => {
     }
   });
 });
+
+describe("catalog cache", () => {
+  it("an unchanged image is cataloged once: the rescan comes from the cache, identical", async () => {
+    const { mkdtempSync, rmSync, readdirSync: ls } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { LayerCache } = await import("../../src/image/layer-cache.js");
+    const dir = mkdtempSync(join(tmpdir(), "shipshape-catalog-cache-"));
+    try {
+      const cache = new LayerCache(dir);
+      const cold = await catalog("debian12-app", { cache });
+      const warm = await catalog("debian12-app", { cache });
+      expect(cold.cached).toBeUndefined();
+      expect(warm.cached).toBe(true);
+      expect(warm.result).toEqual(cold.result);
+      expect(ls(dir).filter((f) => f.endsWith(".json"))).toHaveLength(1);
+      // Another option is another key.
+      const owned = await catalog("debian12-app", { cache, includeOsOwned: true });
+      expect(owned.cached).toBeUndefined();
+      expect(owned.result.packages.length).toBeGreaterThan(cold.result.packages.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
