@@ -9,10 +9,10 @@
 import { readdir, stat } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { describeError, ShipshapeError } from "../errors.js";
+import { canExportFeeds } from "./feed-export.js";
 import type { FeedContext, FeedImporter } from "./feeds/feed.js";
 import type { FeedState } from "./records.js";
 import type { BuildSession, VulnStore } from "./store.js";
-import { noUnsourcedWrites, trackingSession, unsourcedLosses } from "./unsourced-rows.js";
 
 /**
  * How many directory levels below each given path are offered to the importers. Claims are refined
@@ -124,8 +124,14 @@ async function walk(
   } catch (err) {
     throw new ShipshapeError("input", `db import: cannot list ${path}: ${describeError(err)}`);
   }
-  const inside: Claim[] = [];
-  for (const name of names) inside.push(...(await walk(join(path, name), feeds, depth + 1, seen)));
+  const found: Claim[] = [];
+  for (const name of names) found.push(...(await walk(join(path, name), feeds, depth + 1, seen)));
+  // A path inside claimed by a feed that recognised this directory too (its checkout's root: the Go
+  // vulndb's data/osv) is that feed's; another feed that only claims the same path (a generic reader
+  // of flat OSV folders) does not also get it.
+  const rooted = new Set(here.map((c) => c.feed));
+  const owned = new Set(found.filter((c) => rooted.has(c.feed)).map((c) => c.path));
+  const inside = found.filter((c) => rooted.has(c.feed) || !owned.has(c.path));
   // A feed that claims this directory and one of its subdirectories gets what it claims inside
   // (its own folders, not their READMEs). One that claims only files here keeps the directory:
   // it knows which of its files to read.
@@ -173,7 +179,6 @@ export async function importPaths(options: ImportOptions): Promise<ImportReport>
     ? []
     : live.feeds.filter((s) => known.has(s.feed) && !byFeed.has(s.feed));
   const imported: ImportedFeed[] = [];
-  const writes = noUnsourcedWrites();
   let session: BuildSession | null = await store.beginBuild();
   try {
     for (const feed of feeds) {
@@ -184,10 +189,14 @@ export async function importPaths(options: ImportOptions): Promise<ImportReport>
         warn: (m) => warn(`feed ${feed.id}: ${m}`),
         now: now(),
         progress: (records) => options.progress?.importRecords?.(feed.id, records),
+        // What the feed had before, unless the build is to hold only what these paths give.
+        ...(!options.replace && canExportFeeds(store)
+          ? { previous: { vulnerabilities: (prefixes) => store.feedVulnerabilities(feed.id, prefixes) } }
+          : {}),
       };
       let result: Awaited<ReturnType<FeedImporter["import"]>>;
       try {
-        result = await feed.import(inputs, trackingSession(session, writes), ctx);
+        result = await feed.import(inputs, session, ctx);
       } catch (err) {
         const message = describeError(err);
         const named = inputs.some((i) => message.includes(i))
@@ -215,15 +224,6 @@ export async function importPaths(options: ImportOptions): Promise<ImportReport>
         records: result.records,
         dataDate: result.dataDate,
       });
-    }
-    const losses = keep.length > 0 ? unsourcedLosses(live.counts, writes, store) : null;
-    if (losses) {
-      const what = [losses.kev > 0 ? `${losses.kev} KEV` : "", losses.epss > 0 ? `${losses.epss} EPSS` : ""]
-        .filter(Boolean)
-        .join(" and ");
-      warn(
-        `the previous database's ${what} rows are not kept (the store cannot carry them over): import their feed files again`,
-      );
     }
     if (keep.length > 0)
       await session.copyFeedsFrom(

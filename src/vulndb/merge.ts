@@ -1,5 +1,8 @@
-/** Several feeds describe the same vulnerability: one record per (id, source) is stored, merged on read. */
-import type { VulnerabilityRecord } from "./records.js";
+/**
+ * Several feeds describe the same vulnerability: one record per (id, source) is stored, merged on read.
+ * KEV and EPSS rows are stored per (CVE, source) too; a read returns one per CVE.
+ */
+import type { EpssRecord, KevRecord, VulnerabilityRecord } from "./records.js";
 
 export function mergeVulnerabilities(rows: VulnerabilityRecord[]): VulnerabilityRecord {
   const first = rows[0]!;
@@ -27,4 +30,21 @@ export function mergeVulnerabilities(rows: VulnerabilityRecord[]): Vulnerability
     cwes: uniq(rows.flatMap((r) => r.cwes)),
     references: uniq(rows.flatMap((r) => r.references)),
   };
+}
+
+/**
+ * One KEV entry per CVE from the rows of several feeds, given in byte order of their feed ids: the
+ * earliest date it was added (then the first feed), known ransomware use if any feed says so.
+ */
+export function pickKev(rows: KevRecord[]): KevRecord {
+  let best = rows[0]!;
+  for (const r of rows) if (r.dateAdded < best.dateAdded) best = r;
+  return rows.some((r) => r.knownRansomware) ? { ...best, knownRansomware: true } : best;
+}
+
+/** One EPSS score per CVE from the rows of several feeds (in feed order): the newest scores win. */
+export function pickEpss(rows: EpssRecord[]): EpssRecord {
+  let best = rows[0]!;
+  for (const r of rows) if (r.date > best.date) best = r;
+  return best;
 }

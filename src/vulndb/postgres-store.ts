@@ -17,8 +17,8 @@ import { readFile } from "node:fs/promises";
 import type { ConnectionOptions } from "node:tls";
 import type { Client, ClientConfig, Pool } from "pg";
 import { ShipshapeError } from "../errors.js";
-import { canExportFeeds, type FeedRows } from "./feed-export.js";
-import { mergeVulnerabilities } from "./merge.js";
+import { canExportFeeds, type FeedRows, noFeedRows, putFeedRows } from "./feed-export.js";
+import { mergeVulnerabilities, pickEpss, pickKev } from "./merge.js";
 import { readPgpass } from "./pgpass.js";
 import { type PostgresTarget, parsePostgresUrl, postgresError } from "./postgres-url.js";
 import type { AffectedRecord, EpssRecord, FeedState, KevRecord, VulnerabilityRecord } from "./records.js";
@@ -40,8 +40,8 @@ const DDL: Record<Table, string> = {
   meta: `(key text COLLATE "C" PRIMARY KEY, value text NOT NULL)`,
   vulnerabilities: `(id text COLLATE "C" NOT NULL, source text COLLATE "C" NOT NULL, data text NOT NULL, PRIMARY KEY (id, source))`,
   affected: `(namespace text COLLATE "C" NOT NULL, package text COLLATE "C" NOT NULL, vulnerability text COLLATE "C" NOT NULL, source text COLLATE "C" NOT NULL, data text NOT NULL)`,
-  kev: `(cve text COLLATE "C" PRIMARY KEY, data text NOT NULL)`,
-  epss: `(cve text COLLATE "C" PRIMARY KEY, data text NOT NULL)`,
+  kev: `(cve text COLLATE "C" NOT NULL, source text COLLATE "C" NOT NULL, data text NOT NULL, PRIMARY KEY (cve, source))`,
+  epss: `(cve text COLLATE "C" NOT NULL, source text COLLATE "C" NOT NULL, data text NOT NULL, PRIMARY KEY (cve, source))`,
   feeds: `(feed text COLLATE "C" PRIMARY KEY, data text NOT NULL)`,
 };
 /** Built after the rows are in: one sort beats maintaining the index row by row. */
@@ -251,25 +251,34 @@ export class PostgresStore implements VulnStore {
     return out;
   }
 
-  private async byCve<T>(table: "kev" | "epss", ids: string[]): Promise<Map<string, T>> {
-    const out = new Map<string, T>();
+  /** Rows of several feeds for one CVE come in feed order; `pick` makes them one. */
+  private async byCve<T>(
+    table: "kev" | "epss",
+    ids: string[],
+    pick: (rows: T[]) => T,
+  ): Promise<Map<string, T>> {
     const unique = [...new Set(ids)].filter((id) => !hasNul(id));
-    if (unique.length === 0) return out;
+    if (unique.length === 0) return new Map();
     const rows = await this.read<{ cve: string; data: string }>(
-      `SELECT cve, data FROM ${this.table(table)} WHERE cve = ANY($1::text[])`,
+      `SELECT cve, data FROM ${this.table(table)} WHERE cve = ANY($1::text[]) ORDER BY cve, source`,
       [unique],
       `reading ${table.toUpperCase()} data`,
     );
-    for (const r of rows) out.set(r.cve, JSON.parse(r.data) as T);
-    return out;
+    const grouped = new Map<string, T[]>();
+    for (const r of rows) {
+      const list = grouped.get(r.cve) ?? [];
+      list.push(JSON.parse(r.data) as T);
+      grouped.set(r.cve, list);
+    }
+    return new Map([...grouped].map(([cve, list]) => [cve, pick(list)]));
   }
 
   kev(cveIds: string[]): Promise<Map<string, KevRecord>> {
-    return this.byCve<KevRecord>("kev", cveIds);
+    return this.byCve<KevRecord>("kev", cveIds, pickKev);
   }
 
   epss(cveIds: string[]): Promise<Map<string, EpssRecord>> {
-    return this.byCve<EpssRecord>("epss", cveIds);
+    return this.byCve<EpssRecord>("epss", cveIds, pickEpss);
   }
 
   async status(): Promise<StoreStatus> {
@@ -285,8 +294,8 @@ export class PostgresStore implements VulnStore {
       `SELECT (SELECT value FROM ${this.table("meta")} WHERE key = 'built_at') AS built_at,
         (SELECT count(DISTINCT id) FROM ${this.table("vulnerabilities")}) AS vulnerabilities,
         (SELECT count(*) FROM ${this.table("affected")}) AS affected,
-        (SELECT count(*) FROM ${this.table("kev")}) AS kev,
-        (SELECT count(*) FROM ${this.table("epss")}) AS epss,
+        (SELECT count(DISTINCT cve) FROM ${this.table("kev")}) AS kev,
+        (SELECT count(DISTINCT cve) FROM ${this.table("epss")}) AS epss,
         (SELECT coalesce(array_agg(data ORDER BY feed), '{}') FROM ${this.table("feeds")}) AS feeds`,
       [],
       "reading the database status",
@@ -308,7 +317,7 @@ export class PostgresStore implements VulnStore {
 
   /** The rows some feeds wrote (for a build in another database or backend to carry them over). */
   async exportFeeds(feeds: string[]): Promise<FeedRows> {
-    if (feeds.length === 0 || this.incompatible) return { vulnerabilities: [], affected: [], states: [] };
+    if (feeds.length === 0 || this.incompatible) return noFeedRows();
     const client = await this.live.connect().catch((err: unknown) => {
       throw postgresError(err, this.target, "reading feeds to carry over");
     });
@@ -323,6 +332,14 @@ export class PostgresStore implements VulnStore {
         `SELECT data FROM ${this.table("affected")} WHERE source = ANY($1::text[])`,
         [feeds],
       );
+      const kev = await client.query<{ source: string; data: string }>(
+        `SELECT source, data FROM ${this.table("kev")} WHERE source = ANY($1::text[])`,
+        [feeds],
+      );
+      const epss = await client.query<{ source: string; data: string }>(
+        `SELECT source, data FROM ${this.table("epss")} WHERE source = ANY($1::text[])`,
+        [feeds],
+      );
       const states = await client.query<{ data: string }>(
         `SELECT data FROM ${this.table("feeds")} WHERE feed = ANY($1::text[]) ORDER BY feed`,
         [feeds],
@@ -334,15 +351,30 @@ export class PostgresStore implements VulnStore {
           record: JSON.parse(r.data) as VulnerabilityRecord,
         })),
         affected: affected.rows.map((r) => JSON.parse(r.data) as AffectedRecord),
+        kev: kev.rows.map((r) => ({ source: r.source, record: JSON.parse(r.data) as KevRecord })),
+        epss: epss.rows.map((r) => ({ source: r.source, record: JSON.parse(r.data) as EpssRecord })),
         states: states.rows.map((r) => JSON.parse(r.data) as FeedState),
       };
     } catch (err) {
       await client.query("ROLLBACK").catch(() => {});
-      if (isMissingRelation(err)) return { vulnerabilities: [], affected: [], states: [] };
+      if (isMissingRelation(err)) return noFeedRows();
       throw postgresError(err, this.target, "reading feeds to carry over");
     } finally {
       client.release();
     }
+  }
+
+  async feedVulnerabilities(feed: string, prefixes: string[]): Promise<VulnerabilityRecord[]> {
+    const usable = prefixes.filter((p) => !hasNul(p));
+    if (hasNul(feed) || usable.length === 0) return [];
+    const rows = await this.read<{ data: string }>(
+      `SELECT data FROM ${this.table("vulnerabilities")} WHERE source = $1
+       AND EXISTS (SELECT 1 FROM unnest($2::text[]) AS p(prefix) WHERE left(id, length(p.prefix)) = p.prefix)
+       ORDER BY id`,
+      [feed, usable],
+      "reading a feed's previous records",
+    );
+    return rows.map((r) => JSON.parse(r.data) as VulnerabilityRecord);
   }
 
   /** Opened for a build over a live schema of another version (reads nothing from it). */
@@ -478,24 +510,26 @@ class PostgresBuild implements BuildSession {
     }
   }
 
-  private async putByCve(table: "kev" | "epss", records: { cveId: string }[]): Promise<void> {
+  private async putByCve(table: "kev" | "epss", source: string, records: { cveId: string }[]): Promise<void> {
+    this.checkKeys("feed", [source], source);
     for (const r of records) this.checkKeys(table.toUpperCase(), [r.cveId], r.cveId);
     for (const part of batches(lastByKey(records, (r) => r.cveId))) {
       await this.run(
-        `INSERT INTO ${this.schema}.${table} (cve, data) SELECT * FROM unnest($1::text[], $2::text[])
-         ON CONFLICT (cve) DO UPDATE SET data = EXCLUDED.data`,
-        [part.map((r) => r.cveId), part.map((r) => JSON.stringify(r))],
+        `INSERT INTO ${this.schema}.${table} (cve, source, data)
+         SELECT u.cve, $1, u.data FROM unnest($2::text[], $3::text[]) AS u(cve, data)
+         ON CONFLICT (cve, source) DO UPDATE SET data = EXCLUDED.data`,
+        [source, part.map((r) => r.cveId), part.map((r) => JSON.stringify(r))],
         `writing ${table.toUpperCase()} data`,
       );
     }
   }
 
-  putKev(records: KevRecord[]): Promise<void> {
-    return this.putByCve("kev", records);
+  putKev(source: string, records: KevRecord[]): Promise<void> {
+    return this.putByCve("kev", source, records);
   }
 
-  putEpss(records: EpssRecord[]): Promise<void> {
-    return this.putByCve("epss", records);
+  putEpss(source: string, records: EpssRecord[]): Promise<void> {
+    return this.putByCve("epss", source, records);
   }
 
   async setFeedState(state: FeedState): Promise<void> {
@@ -517,15 +551,7 @@ class PostgresBuild implements BuildSession {
     if (!canExportFeeds(live)) {
       throw new Error(`copyFeedsFrom: store ${live.location} cannot list its feeds' rows`);
     }
-    const rows = await live.exportFeeds(feeds);
-    for (const feed of feeds) {
-      await this.putVulnerabilities(
-        feed,
-        rows.vulnerabilities.filter((v) => v.source === feed).map((v) => v.record),
-      );
-    }
-    await this.putAffected(rows.affected);
-    for (const s of rows.states) await this.setFeedState(s);
+    await putFeedRows(this, await live.exportFeeds(feeds));
   }
 
   private get identity(): string {
@@ -548,6 +574,14 @@ class PostgresBuild implements BuildSession {
          SELECT namespace, package, vulnerability, source, data FROM ${from}.affected WHERE source = ANY($1::text[])`,
         [feeds],
       );
+      for (const table of ["kev", "epss"] as const) {
+        await db.query(
+          `INSERT INTO ${this.schema}.${table} (cve, source, data)
+           SELECT cve, source, data FROM ${from}.${table} WHERE source = ANY($1::text[])
+           ON CONFLICT (cve, source) DO UPDATE SET data = EXCLUDED.data`,
+          [feeds],
+        );
+      }
       await db.query(
         `INSERT INTO ${this.schema}.feeds (feed, data)
          SELECT feed, data FROM ${from}.feeds WHERE feed = ANY($1::text[])

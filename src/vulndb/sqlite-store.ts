@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { ShipshapeError } from "../errors.js";
-import { canExportFeeds, type FeedRows } from "./feed-export.js";
-import { mergeVulnerabilities } from "./merge.js";
+import { canExportFeeds, type FeedRows, noFeedRows, putFeedRows } from "./feed-export.js";
+import { mergeVulnerabilities, pickEpss, pickKev } from "./merge.js";
 import type { AffectedRecord, EpssRecord, FeedState, KevRecord, VulnerabilityRecord } from "./records.js";
 import { type BuildSession, SCHEMA_VERSION, type StoreStatus, type VulnStore } from "./store.js";
 
@@ -41,8 +41,8 @@ const TABLES = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE vulnerabilities (id TEXT NOT NULL, source TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (id, source));
 CREATE TABLE affected (namespace TEXT NOT NULL, package TEXT NOT NULL, vulnerability TEXT NOT NULL, source TEXT NOT NULL, data TEXT NOT NULL);
-CREATE TABLE kev (cve TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE epss (cve TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE kev (cve TEXT NOT NULL, source TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (cve, source));
+CREATE TABLE epss (cve TEXT NOT NULL, source TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (cve, source));
 CREATE TABLE feeds (feed TEXT PRIMARY KEY, data TEXT NOT NULL);
 `;
 const INDEXES = `
@@ -155,24 +155,35 @@ export class SqliteStore implements VulnStore {
     return out;
   }
 
-  private async byCve<T>(table: "kev" | "epss", ids: string[]): Promise<Map<string, T>> {
-    const out = new Map<string, T>();
-    if (!this.db || ids.length === 0) return out;
+  /** Rows of several feeds for one CVE come in feed order; `pick` makes them one. */
+  private async byCve<T>(
+    table: "kev" | "epss",
+    ids: string[],
+    pick: (rows: T[]) => T,
+  ): Promise<Map<string, T>> {
+    const grouped = new Map<string, T[]>();
+    if (!this.db || ids.length === 0) return new Map();
     for (const part of chunks([...new Set(ids)])) {
       const rows = this.db
-        .prepare(`SELECT cve, data FROM ${table} WHERE cve IN (${part.map(() => "?").join(", ")})`)
+        .prepare(
+          `SELECT cve, data FROM ${table} WHERE cve IN (${part.map(() => "?").join(", ")}) ORDER BY cve, source`,
+        )
         .all(...part) as { cve: string; data: string }[];
-      for (const r of rows) out.set(r.cve, JSON.parse(r.data) as T);
+      for (const r of rows) {
+        const list = grouped.get(r.cve) ?? [];
+        list.push(JSON.parse(r.data) as T);
+        grouped.set(r.cve, list);
+      }
     }
-    return out;
+    return new Map([...grouped].map(([cve, rows]) => [cve, pick(rows)]));
   }
 
   kev(cveIds: string[]): Promise<Map<string, KevRecord>> {
-    return this.byCve<KevRecord>("kev", cveIds);
+    return this.byCve<KevRecord>("kev", cveIds, pickKev);
   }
 
   epss(cveIds: string[]): Promise<Map<string, EpssRecord>> {
-    return this.byCve<EpssRecord>("epss", cveIds);
+    return this.byCve<EpssRecord>("epss", cveIds, pickEpss);
   }
 
   async status(): Promise<StoreStatus> {
@@ -199,8 +210,8 @@ export class SqliteStore implements VulnStore {
       counts: {
         vulnerabilities: count("SELECT COUNT(DISTINCT id) AS n FROM vulnerabilities"),
         affected: count("SELECT COUNT(*) AS n FROM affected"),
-        kev: count("SELECT COUNT(*) AS n FROM kev"),
-        epss: count("SELECT COUNT(*) AS n FROM epss"),
+        kev: count("SELECT COUNT(DISTINCT cve) AS n FROM kev"),
+        epss: count("SELECT COUNT(DISTINCT cve) AS n FROM epss"),
       },
       feeds,
     };
@@ -208,25 +219,37 @@ export class SqliteStore implements VulnStore {
 
   /** Rows of the live file for some feeds, for carrying them into a build. */
   exportFeeds(feeds: string[]): FeedRows {
-    if (!this.db || feeds.length === 0) return { vulnerabilities: [], affected: [], states: [] };
+    if (!this.db || feeds.length === 0) return noFeedRows();
+    const db = this.db;
     const marks = feeds.map(() => "?").join(", ");
     const parse = <T>(rows: unknown[]) => (rows as { data: string }[]).map((r) => JSON.parse(r.data) as T);
-    return {
-      vulnerabilities: (
-        this.db
-          .prepare(`SELECT source, data FROM vulnerabilities WHERE source IN (${marks})`)
-          .all(...feeds) as {
+    const sourced = <T>(table: "vulnerabilities" | "kev" | "epss") =>
+      (
+        db.prepare(`SELECT source, data FROM ${table} WHERE source IN (${marks})`).all(...feeds) as {
           source: string;
           data: string;
         }[]
-      ).map((r) => ({ source: r.source, record: JSON.parse(r.data) as VulnerabilityRecord })),
+      ).map((r) => ({ source: r.source, record: JSON.parse(r.data) as T }));
+    return {
+      vulnerabilities: sourced<VulnerabilityRecord>("vulnerabilities"),
       affected: parse<AffectedRecord>(
-        this.db.prepare(`SELECT data FROM affected WHERE source IN (${marks})`).all(...feeds),
+        db.prepare(`SELECT data FROM affected WHERE source IN (${marks})`).all(...feeds),
       ),
-      states: parse<FeedState>(
-        this.db.prepare(`SELECT data FROM feeds WHERE feed IN (${marks})`).all(...feeds),
-      ),
+      kev: sourced<KevRecord>("kev"),
+      epss: sourced<EpssRecord>("epss"),
+      states: parse<FeedState>(db.prepare(`SELECT data FROM feeds WHERE feed IN (${marks})`).all(...feeds)),
     };
+  }
+
+  async feedVulnerabilities(feed: string, prefixes: string[]): Promise<VulnerabilityRecord[]> {
+    if (!this.db || prefixes.length === 0) return [];
+    // substr compares bytes: no LIKE wildcards to escape.
+    const rows = this.db
+      .prepare(
+        `SELECT data FROM vulnerabilities WHERE source = ? AND (${prefixes.map(() => "substr(id, 1, ?) = ?").join(" OR ")}) ORDER BY id`,
+      )
+      .all(feed, ...prefixes.flatMap((p) => [p.length, p])) as { data: string }[];
+    return rows.map((r) => JSON.parse(r.data) as VulnerabilityRecord);
   }
 
   async beginBuild(): Promise<BuildSession> {
@@ -285,18 +308,19 @@ class SqliteBuild implements BuildSession {
     })(records);
   }
 
-  async putKev(records: KevRecord[]): Promise<void> {
-    const stmt = this.live.prepare("INSERT OR REPLACE INTO kev (cve, data) VALUES (?, ?)");
-    this.live.transaction((rows: KevRecord[]) => {
-      for (const r of rows) stmt.run(r.cveId, JSON.stringify(r));
+  private async putByCve(table: "kev" | "epss", source: string, records: { cveId: string }[]): Promise<void> {
+    const stmt = this.live.prepare(`INSERT OR REPLACE INTO ${table} (cve, source, data) VALUES (?, ?, ?)`);
+    this.live.transaction((rows: { cveId: string }[]) => {
+      for (const r of rows) stmt.run(r.cveId, source, JSON.stringify(r));
     })(records);
   }
 
-  async putEpss(records: EpssRecord[]): Promise<void> {
-    const stmt = this.live.prepare("INSERT OR REPLACE INTO epss (cve, data) VALUES (?, ?)");
-    this.live.transaction((rows: EpssRecord[]) => {
-      for (const r of rows) stmt.run(r.cveId, JSON.stringify(r));
-    })(records);
+  putKev(source: string, records: KevRecord[]): Promise<void> {
+    return this.putByCve("kev", source, records);
+  }
+
+  putEpss(source: string, records: EpssRecord[]): Promise<void> {
+    return this.putByCve("epss", source, records);
   }
 
   async setFeedState(state: FeedState): Promise<void> {
@@ -308,15 +332,7 @@ class SqliteBuild implements BuildSession {
   async copyFeedsFrom(live: VulnStore, feeds: string[]): Promise<void> {
     if (!canExportFeeds(live))
       throw new Error(`copyFeedsFrom: store ${live.location} cannot list its feeds' rows`);
-    const rows = await live.exportFeeds(feeds);
-    for (const feed of feeds) {
-      await this.putVulnerabilities(
-        feed,
-        rows.vulnerabilities.filter((v) => v.source === feed).map((v) => v.record),
-      );
-    }
-    await this.putAffected(rows.affected);
-    for (const s of rows.states) await this.setFeedState(s);
+    await putFeedRows(this, await live.exportFeeds(feeds));
   }
 
   async commit(): Promise<void> {

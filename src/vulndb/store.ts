@@ -9,8 +9,9 @@ export interface BuildSession {
   /** `source` is the feed id: several feeds may describe one vulnerability; each keeps its row. */
   putVulnerabilities(source: string, records: VulnerabilityRecord[]): Promise<void>;
   putAffected(records: AffectedRecord[]): Promise<void>;
-  putKev(records: KevRecord[]): Promise<void>;
-  putEpss(records: EpssRecord[]): Promise<void>;
+  /** KEV and EPSS rows are kept per feed too (`source`), so a build can carry them over like the rest. */
+  putKev(source: string, records: KevRecord[]): Promise<void>;
+  putEpss(source: string, records: EpssRecord[]): Promise<void>;
   setFeedState(state: FeedState): Promise<void>;
   /** Carry over what another (the live) store has for feeds this build does not refresh. */
   copyFeedsFrom(live: VulnStore, feeds: string[]): Promise<void>;
@@ -44,5 +45,8 @@ export interface VulnStore {
   close(): Promise<void>;
 }
 
-/** Bump when the tables change; a store built by another version is refused with a clear error. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bump when the tables change; a store built by another version is refused with a clear error.
+ * 2: the kev and epss tables have a `source` column (the feed that wrote the row).
+ */
+export const SCHEMA_VERSION = 2;

@@ -12,17 +12,11 @@ import { describeError, ShipshapeError } from "../errors.js";
 import { HttpTransport, type TransportOptions } from "../image/registry/transport.js";
 import { VERSION } from "../version.js";
 import { downloadFile, type Validators } from "./download.js";
-import type { FeedContext, FeedDownload, FeedImporter } from "./feeds/feed.js";
+import { canExportFeeds } from "./feed-export.js";
+import type { FeedContext, FeedImporter } from "./feeds/feed.js";
 import { baseFor, type MirrorSettings, rewriteUrl } from "./mirror.js";
 import type { FeedState } from "./records.js";
 import type { BuildSession, VulnStore } from "./store.js";
-import {
-  carriesUnsourced,
-  noUnsourcedWrites,
-  trackingSession,
-  type UnsourcedWrites,
-  unsourcedLosses,
-} from "./unsourced-rows.js";
 
 /** One feed file is refused past this size (the largest public feeds are a few hundred MB). */
 export const DEFAULT_MAX_DOWNLOAD_BYTES = 8 * 1024 ** 3;
@@ -221,26 +215,6 @@ async function pool<T, R>(
   return results;
 }
 
-/**
- * Optional for an importer whose downloads name further files (Red Hat: `archive_latest.txt` names
- * the archive, `changes.csv` the documents changed since): given the directory its downloads were
- * fetched into, the further downloads (public URLs; a mirror rewrites them like the others).
- */
-export interface FollowUpDownloads {
-  followUpDownloads(dir: string): Promise<FeedDownload[]>;
-}
-
-function hasFollowUps(feed: FeedImporter): feed is FeedImporter & FollowUpDownloads {
-  return typeof (feed as Partial<FollowUpDownloads>).followUpDownloads === "function";
-}
-
-/**
- * A feed that writes KEV/EPSS rows keeps no validators unless the store carries such rows, so every
- * update fetches and imports it whole (KEV and EPSS are small, and EPSS changes daily anyway) while
- * the other feeds are still carried over on a 304.
- */
-const noValidators = (s: FeedState) => s.etag === null && s.lastModified === null;
-
 class UpdateRun {
   requests = 0;
   downloadedBytes = 0;
@@ -321,7 +295,7 @@ class UpdateRun {
         bytes += r.bytes;
       }
       const inputs = plan.downloads.map((d) => d.path);
-      if (hasFollowUps(plan.feed)) {
+      if (plan.feed.followUpDownloads) {
         const base = baseFor(plan.feed.id, this.options.mirror);
         const taken = new Set(plan.downloads.map((d) => d.name));
         for (const [i, extra] of (await plan.feed.followUpDownloads(plan.dir)).entries()) {
@@ -356,31 +330,27 @@ class UpdateRun {
     );
   }
 
-  async import(
-    f: FetchedFeed,
-    session: BuildSession,
-    writes: UnsourcedWrites,
-  ): Promise<{ state: FeedState; records: number }> {
+  async import(f: FetchedFeed, session: BuildSession): Promise<{ state: FeedState; records: number }> {
     const { plan } = f;
     const { options } = this;
     if (options.signal?.aborted) throw interrupted();
     options.progress?.importStarted?.(plan.feed.id);
     const now = options.now ?? (() => new Date());
+    const store = options.store;
     const ctx: FeedContext = {
       warn: (m) => (options.warn ?? (() => undefined))(`feed ${plan.feed.id}: ${m}`),
       now: now(),
       progress: (records) => options.progress?.importRecords?.(plan.feed.id, records),
+      ...(canExportFeeds(store)
+        ? { previous: { vulnerabilities: (prefixes) => store.feedVulnerabilities(plan.feed.id, prefixes) } }
+        : {}),
     };
     let result: Awaited<ReturnType<FeedImporter["import"]>>;
-    const mine = noUnsourcedWrites();
     try {
-      result = await plan.feed.import(f.inputs, trackingSession(session, mine), ctx);
+      result = await plan.feed.import(f.inputs, session, ctx);
     } catch (err) {
       throw options.signal?.aborted ? interrupted() : feedFailure(plan, err, "import");
     }
-    writes.kev ||= mine.kev;
-    writes.epss ||= mine.epss;
-    const keepValidators = !(mine.kev || mine.epss) || carriesUnsourced(options.store);
     // Validators are kept for the feed's own downloads (follow-ups are derived from them).
     const own = plan.downloads.slice(0, plan.feed.downloads.length).map((d) => d.url);
     const state: FeedState = {
@@ -388,7 +358,7 @@ class UpdateRun {
       origin: originOf(own),
       importedAt: now().toISOString(),
       dataDate: result.dataDate,
-      ...(keepValidators ? encodeValidators(own, f.validators ?? []) : { etag: null, lastModified: null }),
+      ...encodeValidators(own, f.validators ?? []),
       records: result.records,
     };
     await session.setFeedState(state);
@@ -424,18 +394,8 @@ export async function updateDatabase(options: UpdateOptions): Promise<UpdateRepo
   options.signal?.addEventListener("abort", onOuterAbort, { once: true });
   let session: BuildSession | null = null;
   try {
-    // With --feed, the others are kept as they are, except a feed that may hold KEV/EPSS rows (it
-    // keeps no validators): those rows cannot be carried over, so it is refreshed too.
-    const mustRefresh = (f: FeedImporter) => {
-      const state = liveStates.get(f.id);
-      return (
-        state !== undefined &&
-        noValidators(state) &&
-        !carriesUnsourced(store) &&
-        live.counts.kev + live.counts.epss > 0
-      );
-    };
-    const refresh = feeds.filter((f) => selected === null || selected.has(f.id) || mustRefresh(f));
+    // With --feed, the others are kept as they are.
+    const refresh = feeds.filter((f) => selected === null || selected.has(f.id));
     const plans: FeedPlan[] = [];
     for (const feed of refresh) {
       plans.push(await run.plan(feed, index.get(feed.id)!, liveStates.get(feed.id) ?? null, !options.force));
@@ -444,48 +404,27 @@ export async function updateDatabase(options: UpdateOptions): Promise<UpdateRepo
     const fetched = await run.fetchAll(plans);
 
     session = await store.beginBuild();
-    const writes = noUnsourcedWrites();
     const outcomes = new Map<string, FeedOutcome>();
-    const bytes = new Map<string, number>();
-    const record = (f: FetchedFeed, imported: { state: FeedState; records: number }) => {
-      bytes.set(f.plan.feed.id, (bytes.get(f.plan.feed.id) ?? 0) + f.bytes);
+    const carried: FeedState[] = [];
+    for (const f of fetched) {
+      if (f.validators === null && f.plan.previous) {
+        carried.push(f.plan.previous);
+        continue;
+      }
+      const imported = await run.import(f, session);
       outcomes.set(f.plan.feed.id, {
         feed: f.plan.feed.id,
         title: f.plan.feed.title,
         action: "updated",
         records: imported.records,
-        bytes: bytes.get(f.plan.feed.id) ?? 0,
+        bytes: f.bytes,
         origin: imported.state.origin,
         dataDate: imported.state.dataDate,
       });
-    };
-    let carried: FeedState[] = [];
-    for (const f of fetched) {
-      if (f.validators === null && f.plan.previous) carried.push(f.plan.previous);
-      else record(f, await run.import(f, session, writes));
     }
-    let kept = feeds
+    const kept = feeds
       .filter((f) => selected !== null && !refresh.includes(f) && liveStates.has(f.id))
       .map((f) => liveStates.get(f.id)!);
-
-    // Safety net (a database from before validators were withheld): the live database has KEV/EPSS
-    // rows, no feed of this build wrote them, so a carried feed did. Fetch the carried feeds again
-    // rather than lose those rows.
-    if (unsourcedLosses(live.counts, writes, store) && carried.length + kept.length > 0) {
-      const again = [...carried, ...kept].map((s) => known.get(s.feed)!);
-      options.warn?.(
-        `this store cannot carry KEV/EPSS rows over unchanged; downloading ${again.map((f) => f.id).join(", ")} again`,
-      );
-      const replans: FeedPlan[] = [];
-      for (const feed of again) {
-        replans.push(
-          await run.plan(feed, feeds.length + index.get(feed.id)!, liveStates.get(feed.id) ?? null, false),
-        );
-      }
-      for (const f of await run.fetchAll(replans)) record(f, await run.import(f, session, writes));
-      carried = [];
-      kept = [];
-    }
 
     const carry = [...carried, ...kept];
     if (carry.length > 0) {

@@ -143,10 +143,9 @@ describe("shipshape db update", () => {
     expect(readdirSync(spool)).toEqual([]);
   }, 300_000);
 
-  it("a second update gets 304s and carries the feeds over without downloading them", async () => {
+  it("a second update gets 304s and carries every feed over (KEV and EPSS too) without downloading", async () => {
     const r = await cliAsync(updateArgs(db));
     expect(r.code, r.stderr).toBe(0);
-    const fullyFetched = new Set(["cisa-kev", "epss"]); // their rows cannot be carried over (update.ts)
     const own = routed.filter((d) => !d.followUp);
     expect(server.requests).toHaveLength(own.length);
     for (const d of own) {
@@ -154,11 +153,12 @@ describe("shipshape db update", () => {
       expect(
         seen.map((q) => q.status),
         d.path,
-      ).toEqual([fullyFetched.has(d.feed) ? 200 : 304]);
+      ).toEqual([304]);
     }
     expect(r.stdout).toMatch(/^alpine\s+unchanged\s/m);
-    expect(r.stdout).toMatch(/^cisa-kev\s+updated\s/m);
-    expect(r.stdout).toMatch(new RegExp(`${FEEDS.length - fullyFetched.size} carried over`));
+    expect(r.stdout).toMatch(/^cisa-kev\s+unchanged\s/m);
+    expect(r.stdout).toMatch(/^epss\s+unchanged\s/m);
+    expect(r.stdout).toMatch(new RegExp(`${FEEDS.length} carried over`));
     expect(status(db).json.counts).toEqual(oracle.counts);
   }, 300_000);
 
@@ -186,14 +186,16 @@ describe("shipshape db update", () => {
     {
       name: "a truncated file (complete HTTP body)",
       feed: "cisa-kev",
-      args: () => [],
+      // Fetched again whole (the damage keeps the server's validators); the other feeds are kept.
+      args: () => ["--force", "--feed", "cisa-kev"],
       arrange: () => server.fault(pick("cisa-kev").path, { kind: "truncate" }),
       message: /import failed: /,
     },
     {
       name: "corrupt data",
       feed: "epss",
-      args: () => [],
+      // Fetched again whole (the damage keeps the server's validators); the other feeds are kept.
+      args: () => ["--force", "--feed", "epss"],
       arrange: () => server.fault(pick("epss").path, { kind: "corrupt" }),
       message: /import failed: /,
     },
@@ -472,18 +474,16 @@ describe("shipshape db import", () => {
     expect(readdirSync(join(tmp, "imported"))).toEqual(["db.sqlite"]);
   });
 
-  it("importing some feeds keeps the others, and says when KEV/EPSS rows cannot be kept", () => {
+  it("importing some feeds keeps the others, KEV rows included", () => {
     const db = join(tmp, "imported", "db.sqlite");
     const before = status(db).json;
     expect(before.counts.kev).toBe(1404);
     const r = cli(["db", "import", "--db", db, dataPath("vuln", "feeds", "rustsec")]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(
-      /^shipshape: warning: the previous database's 1404 KEV rows are not kept \(the store cannot carry them over\): import their feed files again$/m,
-    );
+    expect(r.stderr).not.toMatch(/KEV/);
+    expect(r.stdout).toMatch(/kept from the previous database: .*cisa-kev/);
     const after = status(db).json;
-    expect(after.counts.kev).toBe(0);
-    expect(after.counts.affected).toBe(before.counts.affected);
+    expect(after.counts).toEqual(before.counts);
     expect(after.sources).toEqual(before.sources);
   });
 

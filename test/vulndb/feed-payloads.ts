@@ -27,7 +27,6 @@ import { parse as parseYaml } from "yaml";
 import type { FeedImporter } from "../../src/vulndb/feeds/feed.js";
 import { SqliteStore } from "../../src/vulndb/sqlite-store.js";
 import type { StoreStatus } from "../../src/vulndb/store.js";
-import type { FollowUpDownloads } from "../../src/vulndb/update.js";
 import { dataPath } from "../helpers/shared.js";
 import { type FeedServer, filePayload, type Payload } from "./feed-server.js";
 
@@ -381,9 +380,6 @@ export const mirrorPath = (url: string) => {
   return `${u.pathname}${u.search}`;
 };
 
-const hasFollowUps = (feed: FeedImporter): feed is FeedImporter & FollowUpDownloads =>
-  typeof (feed as Partial<FollowUpDownloads>).followUpDownloads === "function";
-
 function payloadOrThrow(b: PayloadBuilder, feed: FeedImporter, url: string): Payload {
   const payload = payloadFor(b, new URL(url));
   if (!payload) {
@@ -412,7 +408,7 @@ export async function localInputs(
   };
   const inputs = feed.downloads.map((d) => write(d.name, d.url));
   const urls = feed.downloads.map((d) => d.url);
-  if (hasFollowUps(feed)) {
+  if (feed.followUpDownloads) {
     for (const d of await feed.followUpDownloads(dir)) {
       inputs.push(write(d.name, d.url));
       urls.push(d.url);

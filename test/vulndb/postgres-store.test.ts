@@ -18,7 +18,14 @@ import { SqliteStore } from "../../src/vulndb/sqlite-store.js";
 import type { VulnStore } from "../../src/vulndb/store.js";
 import { startPostgres, type TestPostgres } from "../helpers/postgres.js";
 import { freePort } from "../helpers/registry.js";
-import { affectedRecord, describeStoreContract, feedState, vulnerabilityRecord } from "./store-contract.js";
+import {
+  affectedRecord,
+  describeStoreContract,
+  epssRecord,
+  feedState,
+  kevRecord,
+  vulnerabilityRecord,
+} from "./store-contract.js";
 
 let server: TestPostgres;
 let counter = 0;
@@ -342,6 +349,9 @@ describe("PostgreSQL store: carrying feeds across databases and backends", () =>
         const s = await source.beginBuild();
         await s.putVulnerabilities(feed, [vulnerabilityRecord(`CVE-${feed}`, { summary: feed })]);
         await s.putAffected([affectedRecord("npm", feed, `CVE-${feed}`, { source: feed })]);
+        await s.putKev(feed, [kevRecord(`CVE-${feed}`, "2024-01-01")]);
+        await s.putEpss(feed, [epssRecord(`CVE-${feed}`, 0.5)]);
+        await s.putKev("not-carried", [kevRecord(`CVE-not-${feed}`, "2024-01-01")]);
         await s.setFeedState(feedState(feed, 1));
         await s.commit();
       }
@@ -363,6 +373,15 @@ describe("PostgreSQL store: carrying feeds across databases and backends", () =>
         "from-sqlite",
       );
       expect((await target.status()).feeds.map((f) => f.feed)).toEqual(["from-postgres", "from-sqlite"]);
+      // KEV and EPSS rows travel with their feeds, across backends; other feeds' rows stay behind.
+      const cves = ["CVE-from-sqlite", "CVE-from-postgres", "CVE-not-from-sqlite", "CVE-not-from-postgres"];
+      expect(await target.kev(cves)).toEqual(
+        new Map([
+          ["CVE-from-sqlite", kevRecord("CVE-from-sqlite", "2024-01-01")],
+          ["CVE-from-postgres", kevRecord("CVE-from-postgres", "2024-01-01")],
+        ]),
+      );
+      expect([...(await target.epss(cves)).keys()].sort()).toEqual(["CVE-from-postgres", "CVE-from-sqlite"]);
       // And the other way: a SQLite build carries a feed from PostgreSQL.
       const file = SqliteStore.open(join(dir, "copy.sqlite"));
       stores.push(file);
@@ -375,6 +394,12 @@ describe("PostgreSQL store: carrying feeds across databases and backends", () =>
         (await copy.affected([{ namespace: "npm", packageName: "from-postgres" }]))[0]?.vulnerabilityId,
       ).toBe("CVE-from-postgres");
       expect((await copy.status()).feeds.map((f) => f.feed)).toEqual(["from-postgres"]);
+      expect(await copy.kev(cves)).toEqual(
+        new Map([["CVE-from-postgres", kevRecord("CVE-from-postgres", "2024-01-01")]]),
+      );
+      expect(await copy.epss(cves)).toEqual(
+        new Map([["CVE-from-postgres", epssRecord("CVE-from-postgres", 0.5)]]),
+      );
     } finally {
       for (const s of stores) await s.close();
       await server.query("DROP SCHEMA IF EXISTS carried CASCADE");

@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ShipshapeError } from "../../src/errors.js";
+import { canExportFeeds } from "../../src/vulndb/feed-export.js";
 import { openStore } from "../../src/vulndb/open-store.js";
 import type {
   AffectedRecord,
@@ -90,6 +91,14 @@ export function feedState(feed: string, records: number, more: Partial<FeedState
     records,
     ...more,
   };
+}
+
+export function kevRecord(cveId: string, dateAdded: string): KevRecord {
+  return { cveId, dateAdded, dueDate: null, knownRansomware: false, vendorProject: null, product: null };
+}
+
+export function epssRecord(cveId: string, score: number): EpssRecord {
+  return { cveId, score, percentile: score / 2, date: "2026-01-02" };
 }
 
 /** Order-independent comparison of affected records. */
@@ -323,7 +332,7 @@ export function describeStoreContract(backend: ContractBackend): void {
       expect((await store.status()).counts.vulnerabilities).toBe(2);
     });
 
-    it("stores KEV and EPSS by CVE (the last record for a CVE wins)", async () => {
+    it("stores KEV and EPSS by CVE (within a feed, the last record for a CVE wins)", async () => {
       const kev: KevRecord[] = [
         {
           cveId: "CVE-2021-44228",
@@ -348,9 +357,9 @@ export function describeStoreContract(backend: ContractBackend): void {
         { cveId: "CVE-2020-0001", score: 0.00042, percentile: 0.05, date: "2026-01-02" },
       ];
       await build(async (s) => {
-        await s.putKev(kev);
-        await s.putEpss(epss.slice(0, 1));
-        await s.putEpss(epss.slice(1));
+        await s.putKev("cisa-kev", kev);
+        await s.putEpss("epss", epss.slice(0, 1));
+        await s.putEpss("epss", epss.slice(1));
       });
       const store = await open();
       const k = await store.kev(["CVE-2021-44228", "CVE-2014-0160", "CVE-2000-0000"]);
@@ -371,6 +380,80 @@ export function describeStoreContract(backend: ContractBackend): void {
       const status = await store.status();
       expect(status.counts.kev).toBe(2);
       expect(status.counts.epss).toBe(2);
+    });
+
+    it("keeps KEV and EPSS rows per feed; a read gives one per CVE", async () => {
+      const kev = (cveId: string, dateAdded: string, knownRansomware: boolean): KevRecord => ({
+        cveId,
+        dateAdded,
+        dueDate: null,
+        knownRansomware,
+        vendorProject: "Acme",
+        product: `Widget ${dateAdded}`,
+      });
+      await build(async (s) => {
+        await s.putKev("feed-b", [
+          kev("CVE-2024-0001", "2024-03-01", true),
+          kev("CVE-2024-0002", "2024-01-01", false),
+        ]);
+        await s.putKev("feed-a", [
+          kev("CVE-2024-0001", "2024-05-01", false),
+          kev("CVE-2024-0002", "2024-01-01", false),
+        ]);
+        await s.putEpss("feed-a", [
+          { cveId: "CVE-2024-0001", score: 0.1, percentile: 0.5, date: "2026-01-03" },
+        ]);
+        await s.putEpss("feed-b", [
+          { cveId: "CVE-2024-0001", score: 0.2, percentile: 0.6, date: "2026-01-02" },
+        ]);
+        await s.putEpss("feed-c", [
+          { cveId: "CVE-2024-0001", score: 0.3, percentile: 0.7, date: "2026-01-03" },
+        ]);
+      });
+      const store = await open();
+      // KEV: the earliest date any feed added it (same date: the first feed in byte order), known
+      // ransomware use if any feed says so.
+      expect(await store.kev(["CVE-2024-0001", "CVE-2024-0002"])).toEqual(
+        new Map([
+          ["CVE-2024-0001", kev("CVE-2024-0001", "2024-03-01", true)],
+          ["CVE-2024-0002", kev("CVE-2024-0002", "2024-01-01", false)],
+        ]),
+      );
+      // EPSS: the newest scores (same date: the first feed in byte order).
+      expect(await store.epss(["CVE-2024-0001"])).toEqual(
+        new Map([
+          ["CVE-2024-0001", { cveId: "CVE-2024-0001", score: 0.1, percentile: 0.5, date: "2026-01-03" }],
+        ]),
+      );
+      // Counts are of CVEs, not rows.
+      expect((await store.status()).counts).toEqual({ vulnerabilities: 0, affected: 0, kev: 2, epss: 1 });
+    });
+
+    it("lists a feed's vulnerability records by id prefix (for an importer reusing them)", async () => {
+      await build(async (s) => {
+        await s.putVulnerabilities("debian", [
+          vulnerabilityRecord("DSA-5380-1", { aliases: ["CVE-2023-1393"] }),
+          vulnerabilityRecord("DLA-3380-1"),
+          vulnerabilityRecord("CVE-2023-1393"),
+          vulnerabilityRecord("DSAX-1"),
+          vulnerabilityRecord("dsa-1"),
+        ]);
+        await s.putVulnerabilities("other", [vulnerabilityRecord("DSA-1-1")]);
+      });
+      const store = await open();
+      expect(canExportFeeds(store)).toBe(true);
+      if (!canExportFeeds(store)) return;
+      const ids = async (feed: string, prefixes: string[]) =>
+        (await store.feedVulnerabilities(feed, prefixes)).map((r) => r.id);
+      expect(await ids("debian", ["DSA-", "DLA-"])).toEqual(["DLA-3380-1", "DSA-5380-1"]);
+      expect((await store.feedVulnerabilities("debian", ["DSA-"]))[0]).toEqual(
+        vulnerabilityRecord("DSA-5380-1", { aliases: ["CVE-2023-1393"] }),
+      );
+      expect(await ids("other", ["DSA-"])).toEqual(["DSA-1-1"]);
+      // Prefixes are text, not patterns.
+      expect(await ids("debian", ["DS_-", "%"])).toEqual([]);
+      expect(await ids("debian", [])).toEqual([]);
+      expect(await ids("nothing", ["DSA-"])).toEqual([]);
     });
 
     it("knows which namespaces it has data for", async () => {
@@ -406,7 +489,7 @@ export function describeStoreContract(backend: ContractBackend): void {
           affectedRecord("go", "golang.org/x/net", "GO-2024-0002", { source: "osv-go", scheme: "go" }),
           affectedRecord("go", "stdlib", "GO-2024-0002", { source: "osv-go", scheme: "go" }),
         ]);
-        await s.putKev([
+        await s.putKev("cisa-kev", [
           {
             cveId: "CVE-2024-9",
             dateAdded: "2024-01-01",
@@ -548,6 +631,11 @@ export function describeStoreContract(backend: ContractBackend): void {
           affectedRecord("npm", "b2", "CVE-B1", { source: "feed-b" }),
           affectedRecord("npm", "c", "CVE-C1", { source: "feed-c" }),
         ]);
+        await s.putKev("feed-a", [kevRecord("CVE-A1", "2024-01-01")]);
+        await s.putKev("feed-b", [kevRecord("CVE-B1", "2024-02-02"), kevRecord("CVE-S", "2024-02-02")]);
+        await s.putKev("feed-c", [kevRecord("CVE-C1", "2024-03-03"), kevRecord("CVE-S", "2024-01-03")]);
+        await s.putEpss("feed-b", [epssRecord("CVE-B1", 0.25), epssRecord("CVE-S", 0.5)]);
+        await s.putEpss("feed-c", [epssRecord("CVE-C1", 0.75)]);
         await s.setFeedState(feedState("feed-a", 1));
         await s.setFeedState(feedState("feed-b", 2));
         await s.setFeedState(feedState("feed-c", 1));
@@ -557,6 +645,7 @@ export function describeStoreContract(backend: ContractBackend): void {
       // feed-a is refreshed, feed-b carried over, feed-c dropped.
       await session.putVulnerabilities("feed-a", [vulnerabilityRecord("CVE-A2", { summary: "a, new" })]);
       await session.putAffected([affectedRecord("npm", "a", "CVE-A2", { source: "feed-a" })]);
+      await session.putKev("feed-a", [kevRecord("CVE-A2", "2024-04-04")]);
       await session.setFeedState(feedState("feed-a", 1, { importedAt: "2026-02-02T00:00:00.000Z" }));
       await session.copyFeedsFrom(live, ["feed-b"]);
       await session.copyFeedsFrom(live, []);
@@ -578,6 +667,22 @@ export function describeStoreContract(backend: ContractBackend): void {
         feedState("feed-a", 1, { importedAt: "2026-02-02T00:00:00.000Z" }),
         feedState("feed-b", 2),
       ]);
+      // KEV and EPSS rows go with their feed: feed-b's are carried, feed-c's (and feed-a's old) are gone.
+      const cves = ["CVE-A1", "CVE-A2", "CVE-B1", "CVE-C1", "CVE-S"];
+      expect(await store.kev(cves)).toEqual(
+        new Map([
+          ["CVE-A2", kevRecord("CVE-A2", "2024-04-04")],
+          ["CVE-B1", kevRecord("CVE-B1", "2024-02-02")],
+          ["CVE-S", kevRecord("CVE-S", "2024-02-02")],
+        ]),
+      );
+      expect(await store.epss(cves)).toEqual(
+        new Map([
+          ["CVE-B1", epssRecord("CVE-B1", 0.25)],
+          ["CVE-S", epssRecord("CVE-S", 0.5)],
+        ]),
+      );
+      expect((await store.status()).counts).toMatchObject({ kev: 3, epss: 2 });
     });
 
     it("copyFeedsFrom an empty live database carries nothing", async () => {

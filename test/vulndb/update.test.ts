@@ -11,12 +11,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FEEDS } from "../../src/vulndb/feeds/all.js";
-import { epssImporter } from "../../src/vulndb/feeds/epss.js";
 import type { FeedImporter } from "../../src/vulndb/feeds/feed.js";
-import { kevImporter } from "../../src/vulndb/feeds/kev.js";
 import { SqliteStore } from "../../src/vulndb/sqlite-store.js";
 import type { StoreStatus } from "../../src/vulndb/store.js";
 import { type UpdateOptions, type UpdateReport, updateDatabase } from "../../src/vulndb/update.js";
+import { dataPath } from "../helpers/shared.js";
 import { importDirectly, PayloadBuilder, payloadFor, type RoutedFile, serveFeeds } from "./feed-payloads.js";
 import { FeedServer } from "./feed-server.js";
 
@@ -90,10 +89,41 @@ async function usable(db: string): Promise<void> {
 }
 
 /**
- * Feeds that write KEV/EPSS rows: the stores keep those rows without their feed, so they cannot be
- * carried over; such a feed is fetched whole on every update (see update.ts).
+ * KEV and EPSS as the payloads the loopback server sends say them, read straight from the files
+ * (not with the importers): the catalog's dateAdded per CVE and the CSV's score per CVE.
  */
-const UNCARRIED = new Set([kevImporter.id, epssImporter.id]);
+function expectedKevEpss(): { kev: Map<string, string>; epss: Map<string, number> } {
+  const catalog = JSON.parse(
+    readFileSync(dataPath("vuln", "feeds", "cisa-kev", "known_exploited_vulnerabilities.json"), "utf8"),
+  ) as { vulnerabilities: { cveID: string; dateAdded: string }[] };
+  const kev = new Map(catalog.vulnerabilities.map((v) => [v.cveID, v.dateAdded]));
+  const csv = readFileSync(
+    dataPath("vuln", "fixtures", "vunnel-fixtures", "epss", "test-fixtures", "example-1.csv"),
+    "utf8",
+  );
+  const epss = new Map(
+    csv
+      .split("\n")
+      .filter((l) => l.startsWith("CVE-"))
+      .map((l) => [l.split(",")[0]!, Number(l.split(",")[1])] as const),
+  );
+  return { kev, epss };
+}
+
+/** The KEV and EPSS rows of the database are those of the payloads, whole. */
+async function expectKevEpss(db: string): Promise<void> {
+  const expected = expectedKevEpss();
+  const store = SqliteStore.open(db);
+  try {
+    const kev = await store.kev([...expected.kev.keys()]);
+    expect(kev.size).toBe(expected.kev.size);
+    for (const [cve, date] of expected.kev) expect(kev.get(cve)?.dateAdded, cve).toBe(date);
+    const epss = await store.epss([...expected.epss.keys()]);
+    expect(new Map([...epss].map(([cve, r]) => [cve, r.score]))).toEqual(expected.epss);
+  } finally {
+    await store.close();
+  }
+}
 
 /** Every file an update fetches (follow-ups included), by feed, with its path on the mirror. */
 let downloads: RoutedFile[] = [];
@@ -127,13 +157,14 @@ describe("db update against the loopback feed server", () => {
       const state = states.get(outcome.feed)!;
       expect(state.records).toBe(outcome.records);
       expect(state.origin.startsWith(`${server.base}/`)).toBe(true);
-      // Validators to ask with next time; none for a feed that must be fetched whole each time.
-      expect(state.etag === null).toBe(UNCARRIED.has(state.feed));
+      // Validators to ask with next time, for every feed (KEV and EPSS too: their rows carry over).
+      expect(state.etag, state.feed).not.toBeNull();
       expect(state.importedAt).toBe(NOW.toISOString());
     }
     // Every feed made records of its payload, except OSV RubyGems, whose stand-in holds none.
     expect(first.feeds.filter((f) => f.records === 0).map((f) => f.feed)).toEqual(["osv-rubygems"]);
     await usable(db);
+    await expectKevEpss(db);
     // The work directory and the build file are gone.
     expect(readdirSync(spool)).toEqual([]);
     expect(readdirSync(join(tmp, "live"))).toEqual(["db.sqlite"]);
@@ -142,8 +173,6 @@ describe("db update against the loopback feed server", () => {
   it("a second update is answered with 304s and carries every feed over without downloading", async () => {
     const later = new Date(NOW.getTime() + 3_600_000);
     const second = await update(db, { now: () => later });
-    const uncarried = new Set(downloads.filter((d) => UNCARRIED.has(d.feed)).map((d) => d.path));
-    expect(uncarried.size).toBeGreaterThan(0);
     // Each feed's own downloads are asked about once; follow-ups (named by them) are not needed.
     expect(server.requests.map((r) => r.path).sort()).toEqual(
       downloads
@@ -151,22 +180,16 @@ describe("db update against the loopback feed server", () => {
         .map((d) => d.path)
         .sort(),
     );
-    for (const r of server.requests) {
-      expect(r, r.path).toEqual({
-        path: r.path,
-        ...(uncarried.has(r.path) ? { status: 200, conditional: false } : { status: 304, conditional: true }),
-      });
-    }
-    expect(
-      second.feeds
-        .filter((f) => f.action !== "unchanged")
-        .map((f) => f.feed)
-        .sort(),
-    ).toEqual([...UNCARRIED].sort());
+    for (const r of server.requests)
+      expect(r, r.path).toEqual({ path: r.path, status: 304, conditional: true });
+    expect(second.feeds.filter((f) => f.action !== "unchanged")).toEqual([]);
+    expect(second.downloadedBytes).toBe(0);
     const status = await statusOf(db);
     expect(status.counts).toEqual(firstStatus.counts);
     expect(status.counts.kev).toBeGreaterThan(1000);
     expect(status.counts.epss).toBeGreaterThan(0);
+    // KEV and EPSS are carried over like every other feed's rows.
+    await expectKevEpss(db);
     // Confirmed current: each feed counts as fetched at the second run.
     expect(status.feeds.map((s) => s.importedAt)).toEqual(status.feeds.map(() => later.toISOString()));
     expect(status.feeds.map((s) => ({ ...s, importedAt: "" }))).toEqual(
@@ -185,12 +208,9 @@ describe("db update against the loopback feed server", () => {
     const third = await update(db);
     const actions = new Map(third.feeds.map((f) => [f.feed, f.action]));
     expect(actions.get("alpine")).toBe("updated");
-    expect(
-      [...actions].filter(([id, a]) => id !== "alpine" && !UNCARRIED.has(id) && a !== "unchanged"),
-    ).toEqual([]);
+    expect([...actions].filter(([id, a]) => id !== "alpine" && a !== "unchanged")).toEqual([]);
     const alpinePaths = new Set(alpine.map((d) => d.path));
-    const uncarried = new Set(downloads.filter((d) => UNCARRIED.has(d.feed)).map((d) => d.path));
-    const others = server.requests.filter((r) => !alpinePaths.has(r.path) && !uncarried.has(r.path));
+    const others = server.requests.filter((r) => !alpinePaths.has(r.path));
     expect(others.every((r) => r.status === 304)).toBe(true);
     const mine = server.requests.filter((r) => alpinePaths.has(r.path));
     expect(
@@ -202,20 +222,22 @@ describe("db update against the loopback feed server", () => {
     expect(mine.filter((r) => r.status === 304)).toHaveLength(alpine.length - 1);
     const oracle = await directImport(FEEDS, new Map([[changed.url, replacement]]));
     expect((await statusOf(db)).counts).toEqual(oracle.counts);
+    await expectKevEpss(db);
     firstStatus = await statusOf(db);
   }, 300_000);
 
   it("--feed refreshes only the named feeds and keeps the others as they were", async () => {
     const report = await update(db, { only: ["go-vulndb"], force: true });
     expect(report.feeds.find((f) => f.feed === "go-vulndb")?.action).toBe("updated");
-    // The others are kept, except the feeds whose KEV/EPSS rows cannot be carried over.
+    // The others are kept as they were, KEV and EPSS included, and not asked about.
     expect(report.feeds.filter((f) => f.action === "kept").map((f) => f.feed)).toEqual(
-      FEEDS.map((f) => f.id).filter((id) => id !== "go-vulndb" && !UNCARRIED.has(id)),
+      FEEDS.map((f) => f.id).filter((id) => id !== "go-vulndb"),
     );
     expect(new Set(server.requests.map((r) => r.path))).toEqual(
-      new Set(downloads.filter((d) => d.feed === "go-vulndb" || UNCARRIED.has(d.feed)).map((d) => d.path)),
+      new Set(downloads.filter((d) => d.feed === "go-vulndb").map((d) => d.path)),
     );
     expect((await statusOf(db)).counts).toEqual(firstStatus.counts);
+    await expectKevEpss(db);
     await expect(update(db, { only: ["no-such-feed"] })).rejects.toThrow(
       /unknown feed "no-such-feed" \(known: /,
     );

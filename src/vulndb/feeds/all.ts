@@ -1,6 +1,4 @@
 /** Every feed importer `db update` and `db import` use, in import order. Owned by the lead. */
-
-import type { FollowUpDownloads } from "../update.js";
 import { alpineSecdbImporter } from "./alpine-secdb.js";
 import { debianTrackerImporter } from "./debian-tracker.js";
 import { epssImporter } from "./epss.js";
@@ -23,21 +21,15 @@ import {
   OSV_RUBYGEMS,
 } from "./osv.js";
 import { PYPA } from "./pypa.js";
-import { redhatCsafFollowUpDownloads, redhatCsafImporter } from "./redhat-csaf.js";
+import { redhatCsafImporter } from "./redhat-csaf.js";
 import { RUSTSEC } from "./rustsec.js";
 import { ubuntuImporter } from "./ubuntu.js";
-
-/** Red Hat's downloads name the archive and changed documents to fetch next (db update does). */
-const REDHAT_CSAF: FeedImporter & FollowUpDownloads = {
-  ...redhatCsafImporter,
-  followUpDownloads: (dir) => redhatCsafFollowUpDownloads(dir),
-};
 
 export const FEEDS: readonly FeedImporter[] = [
   alpineSecdbImporter,
   debianTrackerImporter,
   ubuntuImporter,
-  REDHAT_CSAF,
+  redhatCsafImporter,
   OSV_ALMALINUX,
   OSV_ROCKY,
   OSV_GO,

@@ -5,11 +5,12 @@
  * (NVD), and fixes carry no publication date. A `0` fix means "never affected" and is stored as an
  * explicit not-affected record.
  */
-import { basename, dirname } from "node:path";
+import { lstat, readdir } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { ShipshapeError } from "../../errors.js";
 import type { AffectedRecord, VulnerabilityRecord } from "../records.js";
 import type { BuildSession } from "../store.js";
-import { branchOf, parseSecdb, type SecdbDocument } from "./alpine-secfixes.js";
+import { branchOf, parseSecdbValue, type SecdbDocument, secdbFromValue } from "./alpine-secfixes.js";
 import type { FeedContext, FeedDownload, FeedImporter, FeedImportResult } from "./feed.js";
 import { listFeedFiles, readFeedFile, readHead } from "./feed-files.js";
 
@@ -108,8 +109,10 @@ function looksLikeSecdb(head: string): boolean {
   return /["']?secfixes["']?\s*:/.test(head) || (/distroversion/.test(head) && /packages/.test(head));
 }
 
-async function isSecdbFile(path: string): Promise<boolean> {
-  if (!/\.(json|ya?ml)$/i.test(path)) return false;
+const SECDB_NAME = /\.(json|ya?ml)$/i;
+
+async function mayBeSecdb(path: string): Promise<boolean> {
+  if (!SECDB_NAME.test(path)) return false;
   try {
     return looksLikeSecdb((await readHead(path, 8192)).toString("utf8"));
   } catch {
@@ -117,11 +120,112 @@ async function isSecdbFile(path: string): Promise<boolean> {
   }
 }
 
-async function detect(path: string): Promise<boolean> {
+/**
+ * Whose packages a secdb document describes. Wolfi, Chainguard, MinimOS and secureos publish secdb
+ * documents of the same shape for their own packages (their `urlprefix` is their repository, their
+ * `distroversion` is absent or not an Alpine branch): those are not Alpine's data.
+ */
+export function secdbOwner(value: unknown): "alpine" | "other" {
+  if (typeof value !== "object" || value === null) return "other";
+  const prefix = (value as { urlprefix?: unknown }).urlprefix;
+  if (typeof prefix !== "string") return "alpine";
   try {
-    const files = await listFeedFiles([path], { maxFiles: 10_000, maxDepth: 4 });
-    for (const f of files) if (await isSecdbFile(f)) return true;
+    const host = new URL(prefix.trim()).hostname.toLowerCase();
+    return host === "alpinelinux.org" || host.endsWith(".alpinelinux.org") ? "alpine" : "other";
+  } catch {
+    return "other";
+  }
+}
+
+/**
+ * The Alpine secdb document in `file` with the branch it describes, or why it is not one: it does not
+ * parse, is another distribution's, or says no branch (neither `distroversion` nor a v3.NN/edge
+ * folder or name prefix).
+ */
+async function readAlpineSecdb(
+  file: string,
+): Promise<{ doc: SecdbDocument; branch: string } | { problem: ShipshapeError }> {
+  try {
+    const bytes = await readFeedFile(file, MAX_SECDB_FILE);
+    const value = parseSecdbValue(bytes, file);
+    if (secdbOwner(value) !== "alpine") {
+      const prefix = (value as { urlprefix?: unknown }).urlprefix;
+      return {
+        problem: new ShipshapeError(
+          "input",
+          `Alpine secdb ${file}: its packages come from ${JSON.stringify(String(prefix).slice(0, 80))}, not Alpine's repositories; it is another distribution's secdb, which this importer does not read`,
+        ),
+      };
+    }
+    const doc = secdbFromValue(value, file);
+    const branch = doc.branch ?? branchFromPath(file);
+    if (!branch) {
+      return {
+        problem: new ShipshapeError(
+          "input",
+          `Alpine secdb ${file}: no distroversion and no v3.NN/edge in its path; the branch it describes is unknown`,
+        ),
+      };
+    }
+    return { doc, branch };
+  } catch (err) {
+    if (err instanceof ShipshapeError) return { problem: err };
+    throw err;
+  }
+}
+
+/**
+ * Verdicts on files already parsed, by path, size and modification time: `db import` asks about a
+ * folder, then each folder inside it, and the same first document answers each time.
+ */
+const verdicts = new Map<string, boolean>();
+async function judged(file: string): Promise<boolean> {
+  const info = await lstat(file);
+  const key = `${file}\0${info.size}\0${info.mtimeMs}`;
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) {
+    verdict = "doc" in (await readAlpineSecdb(file));
+    if (verdicts.size >= 1024) verdicts.clear();
+    verdicts.set(key, verdict);
+  }
+  return verdict;
+}
+
+/** Alpine's secdb is a document per branch and repository, at most a few folders deep. */
+const DETECT_DEPTH = 4;
+/** Candidate files (secdb-looking heads) parsed at most per detection, and entries looked at. */
+const DETECT_CANDIDATES = 50;
+const DETECT_ENTRIES = 20_000;
+
+/**
+ * Whether `path` is, or holds within a few folders, an Alpine secdb document that reads as one
+ * (parsed, Alpine's, with a known branch): Trivy's deliberately broken copies and other
+ * distributions' secdb documents are not claimed.
+ */
+async function detect(path: string): Promise<boolean> {
+  let candidates = 0;
+  let entries = 0;
+  const isAlpine = async (file: string) => {
+    if (!(await mayBeSecdb(file)) || ++candidates > DETECT_CANDIDATES) return false;
+    return await judged(file);
+  };
+  const look = async (dir: string, depth: number): Promise<boolean> => {
+    const list = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+    for (const e of list) {
+      if (e.name.startsWith(".") || ++entries > DETECT_ENTRIES || candidates > DETECT_CANDIDATES)
+        return false;
+      const child = join(dir, e.name);
+      if (e.isFile() && (await isAlpine(child))) return true;
+      if (e.isDirectory() && depth < DETECT_DEPTH && (await look(child, depth + 1))) return true;
+    }
     return false;
+  };
+  try {
+    const info = await lstat(path);
+    if (info.isFile()) return await isAlpine(path);
+    return info.isDirectory() && (await look(path, 1));
   } catch {
     return false;
   }
@@ -138,18 +242,18 @@ async function importSecdb(
   const vulns = new Map<string, VulnerabilityRecord>();
   let affectedCount = 0;
   let documents = 0;
+  let passedOver = 0;
   for (const file of files) {
-    // Inside a directory, files that are not secdb documents (README, snapshots) are passed over;
-    // a file named on its own must be one.
-    if (!given.has(file) && !(await isSecdbFile(file))) continue;
-    const doc = parseSecdb(await readFeedFile(file, MAX_SECDB_FILE), file);
-    const branch = doc.branch ?? branchFromPath(file);
-    if (!branch) {
-      throw new ShipshapeError(
-        "input",
-        `Alpine secdb ${file}: no distroversion and no v3.NN/edge in its path; the branch it describes is unknown`,
-      );
+    // Inside a directory, files that are not Alpine secdb documents (READMEs, snapshots, other
+    // distributions' secdb, damaged copies) are passed over; a file named on its own must be one.
+    if (!given.has(file) && !(await mayBeSecdb(file))) continue;
+    const read = await readAlpineSecdb(file);
+    if ("problem" in read) {
+      if (given.has(file)) throw read.problem;
+      passedOver++;
+      continue;
     }
+    const { doc, branch } = read;
     documents++;
     const records = secdbRecords(doc, branch);
     const fresh = records.affected.filter((r) => {
@@ -170,6 +274,9 @@ async function importSecdb(
   }
   if (documents === 0) {
     throw new ShipshapeError("input", `no Alpine secdb documents found in ${inputs.join(", ")}`);
+  }
+  if (passedOver > 0) {
+    ctx.warn(`${passedOver} secdb-like file(s) passed over: not Alpine's, damaged, or of no known branch`);
   }
   await session.putVulnerabilities(ALPINE_FEED_ID, [...vulns.values()]);
   return { records: affectedCount + vulns.size, dataDate: null };

@@ -129,6 +129,11 @@ export function secdbFromValue(value: unknown, origin: string): SecdbDocument {
 
 /** Parse a secdb file's bytes: JSON when it starts with `{`, YAML otherwise. */
 export function parseSecdb(bytes: Buffer | string, origin: string): SecdbDocument {
+  return secdbFromValue(parseSecdbValue(bytes, origin), origin);
+}
+
+/** The parsed (JSON or YAML) value of a secdb file, before its shape is checked. */
+export function parseSecdbValue(bytes: Buffer | string, origin: string): unknown {
   const text = typeof bytes === "string" ? bytes : bytes.toString("utf8");
   const trimmed = text.trimStart();
   let value: unknown;
@@ -147,5 +152,5 @@ export function parseSecdb(bytes: Buffer | string, origin: string): SecdbDocumen
   } catch (err) {
     throw bad(origin, `it does not parse (${describeError(err)})`);
   }
-  return secdbFromValue(value, origin);
+  return value;
 }

@@ -15,6 +15,7 @@
  * refused.
  */
 import { ShipshapeError } from "../../errors.js";
+import type { VulnerabilityRecord } from "../records.js";
 
 export interface AdvisoryFix {
   /** Release codename as written: "bullseye". */
@@ -167,4 +168,60 @@ export class AdvisoryIndex {
   get size(): number {
     return this.byKey.size;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Advisories as records
+//
+// The lists alone do not say which releases a CVE affects (only which versions some advisories
+// shipped), so they make no affected records. They are kept as one VulnerabilityRecord per advisory:
+// id DSA-5380-1, the CVEs it fixes as aliases, its date as `published`, its header as `summary` and
+// its fixes, one per line in the list's own notation (`[bullseye] - xorg-server 2:1.20.11-1+deb11u6`),
+// as `description`. An import of the tracker JSON without the lists reads them back from there.
+
+const TRACKER = "https://security-tracker.debian.org/tracker";
+/** Ids of advisory records (the ones the lists define). */
+export const ADVISORY_ID_PREFIXES = ["DSA-", "DLA-", "DTSA-"];
+const ADVISORY_ID = /^(DSA|DLA|DTSA)-\d+(-\d+)?$/;
+const FIX_LINE = /^\[([a-z][a-z0-9-]*)\] - (\S+)(?: (\S+))?$/;
+
+export function advisoryRecord(a: DebianAdvisory): VulnerabilityRecord {
+  return {
+    id: a.id,
+    aliases: [...a.cves],
+    summary: a.packages.length > 0 ? `${a.packages.join(" ")} - ${a.title}` : a.title,
+    description:
+      a.fixes.length > 0
+        ? a.fixes
+            .map((f) => `[${f.release}] - ${f.package}${f.version === null ? "" : ` ${f.version}`}`)
+            .join("\n")
+        : null,
+    published: a.date,
+    modified: null,
+    severities: [],
+    cvss: [],
+    cwes: [],
+    references: [`${TRACKER}/${a.id}`],
+  };
+}
+
+/** The advisory an `advisoryRecord` holds, or null when the record is not one. */
+export function advisoryFromRecord(r: VulnerabilityRecord): DebianAdvisory | null {
+  if (!ADVISORY_ID.test(r.id) || typeof r.published !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(r.published))
+    return null;
+  const summary = r.summary ?? "";
+  const dash = summary.indexOf(" - ");
+  const fixes: AdvisoryFix[] = [];
+  for (const line of (r.description ?? "").split("\n")) {
+    const m = FIX_LINE.exec(line);
+    if (m) fixes.push({ release: m[1]!, package: m[2]!, version: m[3] ?? null });
+  }
+  return {
+    id: r.id,
+    date: r.published,
+    packages: dash >= 0 ? summary.slice(0, dash).split(" ").filter(Boolean) : [],
+    title: dash >= 0 ? summary.slice(dash + 3) : summary,
+    cves: r.aliases.filter((c) => /^CVE-\d{4}-\d{4,}$/.test(c)),
+    fixes,
+  };
 }

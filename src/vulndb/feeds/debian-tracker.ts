@@ -6,6 +6,13 @@
  * urgency when the release no longer supports the package. The DSA/DLA lists add which advisory
  * shipped a fixed version and when.
  *
+ * The lists alone (the security-tracker repository's `data/DSA/list` and `data/DLA/list`, without the
+ * tracker JSON, which that repository does not hold) cannot say which releases are affected, so they
+ * give no affected records: they are imported as advisory records (debian-advisory-list.ts) and a
+ * warning says the tracker JSON is needed for matching. A later import of the tracker JSON without the
+ * lists reads those advisory records back from the database it replaces (FeedContext.previous) and
+ * joins them as if the lists had been given, keeping them too.
+ *
  * Mapping (namespace `debian:<version>` from the codename, `debian:unstable` for sid):
  *   resolved + "0"               → not-affected (never reported)
  *   resolved + version           → fixed at that version (advisory + date when a DSA/DLA shipped it)
@@ -19,11 +26,20 @@
  * The JSON is tens of MiB: it is streamed one source package at a time.
  */
 import { createReadStream } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
 import { createGunzip, gunzipSync } from "node:zlib";
 import { describeError, ShipshapeError } from "../../errors.js";
 import type { AffectedRecord, AffectedStatus, Severity, VulnerabilityRecord } from "../records.js";
 import type { BuildSession } from "../store.js";
-import { AdvisoryIndex, parseDebianAdvisoryList } from "./debian-advisory-list.js";
+import {
+  ADVISORY_ID_PREFIXES,
+  AdvisoryIndex,
+  advisoryFromRecord,
+  advisoryRecord,
+  type DebianAdvisory,
+  parseDebianAdvisoryList,
+} from "./debian-advisory-list.js";
 import { debianNamespace } from "./distro-codenames.js";
 import type { FeedContext, FeedImporter, FeedImportResult } from "./feed.js";
 import { listFeedFiles, readFeedFile, readHead } from "./feed-files.js";
@@ -209,18 +225,57 @@ async function contentHead(path: string, bytes = 4096): Promise<Buffer> {
   return Buffer.concat(parts).subarray(0, bytes);
 }
 
-async function classify(path: string): Promise<InputKind | null> {
+/**
+ * What a file is. `strict` (files met inside a directory, and detection): the tracker JSON must also
+ * show a `releases` map in its first package, as the tracker's does; other distributions' JSON of
+ * package → CVE (Echo's advisories) and empty objects are not it.
+ */
+async function classify(path: string, strict: boolean): Promise<InputKind | null> {
   try {
-    return classifyDebianInput(await contentHead(path));
+    const head = await contentHead(path);
+    const kind = classifyDebianInput(head);
+    if (strict && kind === "tracker-json" && !/"releases"\s*:\s*\{/.test(head.toString("utf8"))) return null;
+    return kind;
   } catch {
     return null;
   }
 }
 
+/** Where the security-tracker repository keeps the lists, below its root or its data folder. */
+const LIST_PLACES = [
+  ["DSA", "list"],
+  ["DLA", "list"],
+  ["data", "DSA", "list"],
+  ["data", "DLA", "list"],
+];
+/** A directory's own files looked into: no extension (`json`, `list`, `DSA`), `.json` or `.gz`. */
+const MAYBE_TRACKER_FILE = /^[^.]+$|\.json$|\.gz$/i;
+/** Files of one directory looked into at most. */
+const DETECT_FILES = 1000;
+
+/**
+ * A tracker JSON or DSA/DLA list given as a file, or a directory holding one: among its own files, or
+ * as `DSA/list`, `DLA/list`, `data/DSA/list`, `data/DLA/list` (the security-tracker repository). Not
+ * deeper: the tracker's data sits at the top of its folder, and a deep walk of every folder
+ * `db import` offers would cost seconds on big trees.
+ */
 async function detect(path: string): Promise<boolean> {
   try {
-    const files = await listFeedFiles([path], { maxFiles: 10_000, maxDepth: 4 });
-    for (const f of files) if ((await classify(f)) === "tracker-json") return true;
+    const info = await lstat(path);
+    if (info.isFile()) return (await classify(path, true)) !== null;
+    if (!info.isDirectory()) return false;
+    const entries = await readdir(path, { withFileTypes: true });
+    const names = entries
+      .filter((e) => e.isFile() && !e.name.startsWith(".") && MAYBE_TRACKER_FILE.test(e.name))
+      .map((e) => e.name)
+      .sort()
+      .slice(0, DETECT_FILES);
+    for (const name of names) if ((await classify(join(path, name), true)) !== null) return true;
+    for (const place of LIST_PLACES) {
+      const file = join(path, ...place);
+      const found = await lstat(file).catch(() => null);
+      if (found?.isFile() && (await classify(file, true)) === "advisory-list") return true;
+    }
     return false;
   } catch {
     return false;
@@ -242,7 +297,7 @@ async function importTracker(
   const trackers: string[] = [];
   const lists: string[] = [];
   for (const file of files) {
-    const kind = await classify(file);
+    const kind = await classify(file, !given.has(file));
     if (kind === "tracker-json") trackers.push(file);
     else if (kind === "advisory-list") lists.push(file);
     else if (given.has(file)) {
@@ -252,14 +307,20 @@ async function importTracker(
       );
     }
   }
-  if (trackers.length === 0) {
+  if (trackers.length === 0 && lists.length === 0) {
     throw new ShipshapeError(
       "input",
-      `no Debian security tracker JSON in ${inputs.join(", ")}; the DSA/DLA lists alone do not say which releases are affected (download ${TRACKER}/data/json)`,
+      `no Debian security tracker JSON and no DSA/DLA list in ${inputs.join(", ")} (download ${TRACKER}/data/json)`,
     );
   }
 
   const advisories = new AdvisoryIndex();
+  const listed = new Map<string, DebianAdvisory>();
+  const addAdvisories = (found: DebianAdvisory[]) => {
+    const fresh = found.filter((a) => !listed.has(a.id));
+    for (const a of fresh) listed.set(a.id, a);
+    advisories.add(fresh);
+  };
   for (const list of lists) {
     let bytes = await readFeedFile(list, MAX_LIST_BYTES);
     if (isGzip(bytes)) {
@@ -273,10 +334,28 @@ async function importTracker(
       }
     }
     const text = bytes.toString("utf8");
-    advisories.add(parseDebianAdvisoryList(text, list));
+    addAdvisories(parseDebianAdvisoryList(text, list));
+  }
+  // The tracker JSON without the lists: the advisories an earlier import kept stand in for them.
+  if (lists.length === 0 && ctx.previous) {
+    const previous = await ctx.previous.vulnerabilities(ADVISORY_ID_PREFIXES);
+    addAdvisories(previous.map(advisoryFromRecord).filter((a): a is DebianAdvisory => a !== null));
   }
 
   let written = 0;
+  // The advisories themselves, so that a later import of the tracker JSON alone can use them.
+  const advisoryRecords = [...listed.values()].map(advisoryRecord);
+  for (let i = 0; i < advisoryRecords.length; i += BATCH) {
+    await session.putVulnerabilities(DEBIAN_FEED_ID, advisoryRecords.slice(i, i + BATCH));
+  }
+  written += advisoryRecords.length;
+  if (trackers.length === 0) {
+    ctx.warn(
+      `no tracker JSON among the inputs: the ${advisoryRecords.length} DSA/DLA advisories are imported as advisory records only, and no Debian package can be matched until the tracker JSON (${TRACKER}/data/json) is imported too; an import of it alone will use these advisories`,
+    );
+    return { records: written, dataDate: advisories.newest };
+  }
+
   let pending: AffectedRecord[] = [];
   let pendingVulns: VulnerabilityRecord[] = [];
   const seenVulns = new Set<string>();

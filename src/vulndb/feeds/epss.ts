@@ -5,7 +5,7 @@
  */
 import { createReadStream } from "node:fs";
 import { lstat, open, readdir } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { describeError, ShipshapeError } from "../../errors.js";
 import type { EpssRecord } from "../records.js";
@@ -159,9 +159,8 @@ function isGzip(head: Buffer): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
-function looksLikeEpssName(path: string): boolean {
-  return /epss[^/]*\.csv(\.gz)?$/i.test(basename(path));
-}
+/** In a directory, only CSV and gzip files are looked into (EPSS is published as `.csv.gz`). */
+const CSV_NAME = /\.csv(\.gz)?$|\.gz$/i;
 
 /** Parse one file (plain or gzip); calls `onBatch` with records in batches. */
 export async function readEpssFile(
@@ -201,14 +200,61 @@ export async function readEpssFile(
   return { header: parser.header!, records };
 }
 
+/** The first bytes of a file's content (gunzipped when it is gzip), for judging what it is. */
+async function contentHead(path: string, bytes = 1024): Promise<Buffer> {
+  const head = await readHead(path, bytes);
+  if (!isGzip(head)) return head;
+  const parts: Buffer[] = [];
+  let got = 0;
+  const stream = createReadStream(path).pipe(createGunzip());
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      got += chunk.length;
+      if (got >= bytes) break;
+    }
+  } catch {
+    // Damaged gzip: what came out before the damage decides.
+  } finally {
+    stream.destroy();
+  }
+  return Buffer.concat(parts).subarray(0, bytes);
+}
+
+/**
+ * Does the file begin as an EPSS CSV does: the `#model_version:…,score_date:…` comment, then the
+ * `cve,epss,percentile` columns? A file that is meant to be one but is damaged there (no date, other
+ * columns) is not claimed inside a directory; named on its own, its import says what is wrong.
+ */
+export async function isEpssFile(path: string): Promise<boolean> {
+  try {
+    const lines = (await contentHead(path)).toString("utf8").split("\n");
+    const parser = new EpssCsvParser(path);
+    let headers = 0;
+    for (const line of lines.slice(0, -1)) {
+      if (line.trim() === "") continue;
+      parser.line(line);
+      if (++headers === 2) return true;
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+/** A file is read as given; in a directory, the CSV files that begin as EPSS CSVs (not subdirectories). */
 async function epssFiles(path: string): Promise<string[]> {
   const info = await lstat(path);
   if (info.isFile()) return [path];
   if (!info.isDirectory()) return [];
-  return (await readdir(path))
-    .filter((n) => looksLikeEpssName(n))
-    .sort()
-    .map((n) => join(path, n));
+  const out: string[] = [];
+  for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  )) {
+    if (!entry.isFile() || entry.name.startsWith(".") || !CSV_NAME.test(entry.name)) continue;
+    if (await isEpssFile(join(path, entry.name))) out.push(join(path, entry.name));
+  }
+  return out;
 }
 
 export const epssImporter: FeedImporter = {
@@ -222,14 +268,13 @@ export const epssImporter: FeedImporter = {
     },
   ],
 
+  // By content, not by name: vunnel's fixtures keep damaged CSVs (no score date, other columns)
+  // next to the real one, and those are not this feed's data.
   async detect(path: string): Promise<boolean> {
     try {
       const info = await lstat(path);
-      if (info.isDirectory()) return (await readdir(path)).some((n) => looksLikeEpssName(n));
-      if (!info.isFile()) return false;
-      if (looksLikeEpssName(path)) return true;
-      const head = await readHead(path, 64);
-      return head.toString("latin1").startsWith("#model_version:");
+      if (info.isFile()) return await isEpssFile(path);
+      return info.isDirectory() && (await epssFiles(path)).length > 0;
     } catch {
       return false;
     }
@@ -249,7 +294,7 @@ export const epssImporter: FeedImporter = {
     let dataDate: string | null = null;
     for (const file of files) {
       const result = await readEpssFile(file, async (batch) => {
-        await session.putEpss(batch);
+        await session.putEpss(EPSS_FEED_ID, batch);
         records += batch.length;
         ctx.progress?.(records);
       });

@@ -109,9 +109,15 @@ export function parseKevCatalog(bytes: Buffer | string, origin: string): KevCata
   };
 }
 
-/** Is this file's beginning a KEV catalog's? (cheap sniff for `db import`) */
-function looksLikeCatalog(head: string): boolean {
-  return /"catalogVersion"\s*:/.test(head) && /"vulnerabilities"\s*:|"dateReleased"\s*:/.test(head);
+/**
+ * Is this file's beginning a KEV catalog's? (cheap sniff for `db import`) The catalog's values are
+ * text and a list; its JSON schema, which ships next to it, names the same keys with objects as
+ * values (`"catalogVersion": {"type": "string"…}`) and is not a catalog.
+ */
+export function looksLikeCatalog(head: string): boolean {
+  return (
+    /"catalogVersion"\s*:\s*"/.test(head) && /"vulnerabilities"\s*:\s*\[|"dateReleased"\s*:\s*"/.test(head)
+  );
 }
 
 async function catalogFiles(path: string): Promise<string[]> {
@@ -182,7 +188,7 @@ export const kevImporter: FeedImporter = {
           `${file} says it lists ${catalog.declaredCount} vulnerabilities but holds ${catalog.entries}`,
         );
       }
-      await session.putKev(catalog.records);
+      await session.putKev(KEV_FEED_ID, catalog.records);
       records += catalog.records.length;
       ctx.progress?.(records);
       if (dataDate === null || catalog.dateReleased > dataDate) dataDate = catalog.dateReleased;

@@ -261,7 +261,13 @@ const NVD_FILE = /\.json(\.gz)?$/i;
 async function nvdFiles(input: string, depth = 0, out: string[] = []): Promise<string[]> {
   const info = await lstat(input);
   if (info.isFile()) {
-    if (depth === 0 || NVD_FILE.test(input)) out.push(input);
+    // Inside a directory: JSON files, except vunnel's snapshots of what it made of them.
+    if (depth === 0) out.push(input);
+    else if (
+      NVD_FILE.test(input) &&
+      (input.endsWith(".gz") || !isVunnelRecord((await readHead(input, 8192)).toString("utf8")))
+    )
+      out.push(input);
     return out;
   }
   if (!info.isDirectory() || depth > 8) return out;
@@ -332,12 +338,25 @@ export const nvdImporter: FeedImporter = {
   async detect(path: string): Promise<boolean> {
     try {
       const info = await lstat(path);
-      if (info.isDirectory()) {
-        const files = (await nvdFiles(path)).slice(0, 50);
-        for (const f of files) if (await sniff(f)) return true;
+      if (info.isFile()) return await sniff(path);
+      if (!info.isDirectory()) return false;
+      // The first JSON files met (depth first, in name order) decide.
+      let looked = 0;
+      const look = async (dir: string, depth: number): Promise<boolean> => {
+        const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+          a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+        );
+        for (const e of entries) {
+          if (e.name.startsWith(".") || looked >= DETECT_FILES) return false;
+          const child = join(dir, e.name);
+          if (e.isFile() && NVD_FILE.test(e.name)) {
+            looked++;
+            if (await sniff(child)) return true;
+          } else if (e.isDirectory() && depth < 8 && (await look(child, depth + 1))) return true;
+        }
         return false;
-      }
-      return info.isFile() && (await sniff(path));
+      };
+      return await look(path, 1);
     } catch {
       return false;
     }
@@ -393,8 +412,20 @@ export const nvdImporter: FeedImporter = {
   },
 };
 
+/** JSON files looked into when detecting a directory. */
+const DETECT_FILES = 50;
+
 async function sniff(path: string): Promise<boolean> {
   if (/^nvdcve-2\.0-[\w-]+\.json(\.gz)?$/.test(basename(path))) return true;
   if (!NVD_FILE.test(path) || path.endsWith(".gz")) return false;
-  return looksLikeNvd((await readHead(path, 8192)).toString("utf8"));
+  const head = (await readHead(path, 8192)).toString("utf8");
+  return looksLikeNvd(head) && !isVunnelRecord(head);
+}
+
+/**
+ * vunnel's own output (its test snapshots): `{"identifier": …, "item": {…}, "schema": …}` wrapping
+ * what it read. The NVD provider's wraps a CVE, which is not NVD's format and not a feed to import.
+ */
+export function isVunnelRecord(head: string): boolean {
+  return /"identifier"\s*:/.test(head) && /"item"\s*:\s*\{/.test(head);
 }

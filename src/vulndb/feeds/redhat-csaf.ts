@@ -17,6 +17,7 @@
 import { lstat, open, readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describeError, ShipshapeError } from "../../errors.js";
+import { detectCompression } from "../../image/decompress.js";
 import type { BuildSession } from "../store.js";
 import type { FeedContext, FeedDownload, FeedImporter, FeedImportResult } from "./feed.js";
 import { cpeMappingRecords, parseCpeMapping } from "./redhat-cpe.js";
@@ -161,6 +162,19 @@ async function readHead(path: string, n: number): Promise<string> {
   }
 }
 
+/** Does the file begin as the compression its name says (zstd for .zst, gzip for .gz/.tgz)? */
+async function looksCompressed(path: string): Promise<boolean> {
+  const fh = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(buf, 0, 4, 0);
+    const found = detectCompression(buf.subarray(0, bytesRead));
+    return /\.zst$/i.test(path) ? found === "zstd" : found === "gzip";
+  } finally {
+    await fh.close();
+  }
+}
+
 function looksLikeCsaf(head: string): boolean {
   return (
     /"csaf_version"\s*:/.test(head) || (/"product_tree"\s*:/.test(head) && /"vulnerabilities"\s*:/.test(head))
@@ -266,6 +280,8 @@ export const redhatCsafImporter: FeedImporter = {
     { name: "repository-to-cpe.json", url: REDHAT_REPOSITORY_TO_CPE_URL },
   ],
 
+  followUpDownloads: (dir: string) => redhatCsafFollowUpDownloads(dir),
+
   async detect(path: string): Promise<boolean> {
     try {
       const info = await lstat(path);
@@ -346,7 +362,15 @@ export const redhatCsafImporter: FeedImporter = {
     }
 
     let newestArchive: number | null = null;
+    const given = new Set(inputs);
     for (const archive of found.archives) {
+      // Met inside a directory, a file named like an archive that is not one (vunnel's fixture keeps
+      // a placeholder next to real documents) is passed over; a download or a file named on its own
+      // must be one.
+      if (!given.has(archive) && !(await looksCompressed(archive))) {
+        ctx.warn(`${archive} is named like a CSAF archive but is not zstd or gzip data; skipped`);
+        continue;
+      }
       const date = archiveDate(archive);
       if (date !== null && (newestArchive === null || date > newestArchive)) newestArchive = date;
       const seen = new Set<string>();

@@ -206,6 +206,46 @@ describe("hostile and malformed documents", () => {
     expect(await alpineSecdbImporter.detect(dataPath("vuln", "feeds", "cisa-kev"))).toBe(false);
     expect(await alpineSecdbImporter.detect("/nonexistent/path")).toBe(false);
   });
+
+  it("does not claim other distributions' secdb documents, nor damaged copies met in a folder", async () => {
+    const fx = (...p: string[]) => dataPath("vuln", "fixtures", ...p);
+    // Same shape, other distributions' packages (urlprefix is theirs; distroversion none or "v1").
+    for (const path of [
+      fx("vunnel-fixtures", "wolfi", "test-fixtures", "input", "secdb", "security.json"),
+      fx("vunnel-fixtures", "chainguard", "test-fixtures", "input", "secdb", "security.json"),
+      fx("vunnel-fixtures", "minimos", "test-fixtures", "input", "secdb", "security.json"),
+      fx("vunnel-fixtures", "secureos", "test-fixtures", "input", "secdb", "secdb.json"),
+      fx("trivy-db-testdata", "wolfi"),
+      fx("trivy-db-testdata", "chainguard"),
+      fx("trivy-db-testdata", "minimos"),
+      // Root.io's feed: another format that mentions distroversion and packages.
+      fx("trivy-db-testdata", "rootio"),
+      // Trivy's deliberately broken copy of an Alpine document.
+      fx("trivy-db-testdata", "alpine", "testdata", "sad"),
+    ]) {
+      expect([path, await alpineSecdbImporter.detect(path)]).toEqual([path, false]);
+    }
+    expect(await alpineSecdbImporter.detect(fx("trivy-db-testdata", "alpine", "testdata"))).toBe(true);
+    // Named on its own, another distribution's document is refused with the reason.
+    const wolfi = fx("vunnel-fixtures", "wolfi", "test-fixtures", "input", "secdb", "security.json");
+    await expect(importInto([wolfi])).rejects.toThrow(
+      /security\.json: its packages come from "https:\/\/packages\.wolfi\.dev", not Alpine's repositories/,
+    );
+    // A folder holding Alpine's and broken copies: the broken one is passed over with a warning.
+    const session = new MemorySession();
+    const warnings: string[] = [];
+    await alpineSecdbImporter.import(
+      [fx("trivy-db-testdata", "alpine", "testdata")],
+      session,
+      testContext(warnings),
+    );
+    const happy = await importInto([fx("trivy-db-testdata", "alpine", "testdata", "happy")]);
+    expect(session.affected).toEqual(happy.affected);
+    expect(session.affected.length).toBeGreaterThan(0);
+    expect(warnings).toEqual([
+      "1 secdb-like file(s) passed over: not Alpine's, damaged, or of no known branch",
+    ]);
+  });
 });
 
 describe("fuzzing", () => {

@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FeedContext, FeedImporter } from "../../../src/vulndb/feeds/feed.js";
-import type { AffectedRecord, VulnerabilityRecord } from "../../../src/vulndb/records.js";
+import type {
+  AffectedRecord,
+  EpssRecord,
+  KevRecord,
+  VulnerabilityRecord,
+} from "../../../src/vulndb/records.js";
 import { SqliteStore } from "../../../src/vulndb/sqlite-store.js";
 import type { BuildSession } from "../../../src/vulndb/store.js";
 
@@ -61,8 +66,14 @@ export class MemorySession implements BuildSession {
   async putAffected(records: AffectedRecord[]): Promise<void> {
     this.affected.push(...records);
   }
-  async putKev(): Promise<void> {}
-  async putEpss(): Promise<void> {}
+  readonly kev: { source: string; record: KevRecord }[] = [];
+  readonly epss: { source: string; record: EpssRecord }[] = [];
+  async putKev(source: string, records: KevRecord[]): Promise<void> {
+    for (const record of records) this.kev.push({ source, record });
+  }
+  async putEpss(source: string, records: EpssRecord[]): Promise<void> {
+    for (const record of records) this.epss.push({ source, record });
+  }
   async setFeedState(): Promise<void> {}
   async copyFeedsFrom(): Promise<void> {}
   async commit(): Promise<void> {}

@@ -11,7 +11,12 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ShipshapeError } from "../../../src/errors.js";
-import { AdvisoryIndex, parseDebianAdvisoryList } from "../../../src/vulndb/feeds/debian-advisory-list.js";
+import {
+  AdvisoryIndex,
+  advisoryFromRecord,
+  advisoryRecord,
+  parseDebianAdvisoryList,
+} from "../../../src/vulndb/feeds/debian-advisory-list.js";
 import {
   classifyDebianInput,
   debianTrackerImporter,
@@ -180,6 +185,138 @@ describe("the DSA/DLA lists (security tracker data to 2023-04)", () => {
   });
 });
 
+describe("the DSA/DLA lists without the tracker JSON", () => {
+  const data = () => dataPath("vuln", "feeds", "debian-security-tracker", "data");
+  const listsOnly = () => dataPath("vuln", "feeds", "debian-security-tracker");
+
+  it("are imported as advisory records (no affected records) with a warning saying what is missing", async () => {
+    const warnings: string[] = [];
+    const session = await importInto([listsOnly()], warnings);
+    expect(session.affected).toEqual([]);
+    // One record per advisory header line of both lists, counted from the text.
+    const headers = ["DSA", "DLA"].flatMap((n) =>
+      readFileSync(join(data(), n, "list"), "utf8")
+        .split("\n")
+        .filter((l) => /^\[\d/.test(l))
+        .map((l) => /\] (\S+)/.exec(l)![1]!),
+    );
+    expect(session.vulnerabilities.map((v) => v.record.id).sort()).toEqual([...new Set(headers)].sort());
+    expect(new Set(session.vulnerabilities.map((v) => v.source))).toEqual(new Set(["debian"]));
+    // The newest DSA, as the file's first lines state it.
+    const first = readFileSync(join(data(), "DSA", "list"), "utf8")
+      .split("\n")
+      .slice(0, 3);
+    // "[29 Mar 2023] DSA-5380-1 xorg-server - security update", "\t{CVE-2023-1393}", "\t[bullseye] - xorg-server 2:1.20.11-1+deb11u6"
+    const [, day, mon, year, id, header] = /^\[(\d+) (\w+) (\d+)\] (\S+) (.*)$/.exec(first[0]!)!;
+    expect(session.vulnerabilities.find((v) => v.record.id === id)?.record).toEqual({
+      id,
+      aliases: [/\{(\S+)\}/.exec(first[1]!)![1]],
+      summary: header,
+      description: first[2]!.trim(),
+      published: new Date(`${mon} ${day}, ${year} UTC`).toISOString().slice(0, 10),
+      modified: null,
+      severities: [],
+      cvss: [],
+      cwes: [],
+      references: [`https://security-tracker.debian.org/tracker/${id}`],
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      new RegExp(
+        `^no tracker JSON among the inputs: the ${new Set(headers).size} DSA/DLA advisories are imported as advisory records only, and no Debian package can be matched until the tracker JSON \\(https://security-tracker\\.debian\\.org/tracker/data/json\\) is imported too`,
+      ),
+    );
+  });
+
+  it("a later import of the tracker JSON alone joins the advisories an earlier import kept", async () => {
+    const tracker = join(VUNNEL(), "input", "debian.json");
+    const earlier = await importInto([listsOnly()]);
+    const kept = earlier.vulnerabilities.map((v) => v.record);
+    // The database it replaces hands the importer the advisory records by id prefix.
+    const asked: string[][] = [];
+    const later = new MemorySession();
+    await debianTrackerImporter.import([tracker], later, {
+      ...testContext(),
+      previous: {
+        async vulnerabilities(prefixes) {
+          asked.push(prefixes);
+          return kept.filter((r) => prefixes.some((p) => r.id.startsWith(p)));
+        },
+      },
+    });
+    expect(asked).toEqual([["DSA-", "DLA-", "DTSA-"]]);
+    // The same records as importing the tracker JSON and the lists together.
+    const together = await importInto([tracker, join(data(), "DSA", "list"), join(data(), "DLA", "list")]);
+    const key = (r: object) => JSON.stringify(r);
+    expect(later.affected.map(key).sort()).toEqual(together.affected.map(key).sort());
+    expect(later.vulnerabilities.map(key).sort()).toEqual(together.vulnerabilities.map(key).sort());
+    // ...which the advisories change: some fixes are named by a DSA/DLA, that the tracker alone cannot.
+    const alone = await importInto([tracker]);
+    const advised = later.affected.filter((r) => r.advisory !== null);
+    expect(advised.length).toBeGreaterThan(0);
+    expect(alone.affected.filter((r) => r.advisory !== null)).toEqual([]);
+    for (const r of advised) {
+      const advisory = kept.find((a) => a.id === r.advisory)!;
+      expect(advisory.aliases).toContain(r.vulnerabilityId);
+      expect(advisory.description).toContain(`- ${r.packageName} ${r.fixedVersion}`);
+      expect(r.fixPublished).toBe(advisory.published);
+    }
+    // Given lists win over what the database had: nothing is asked then.
+    asked.length = 0;
+    await debianTrackerImporter.import([tracker, join(VUNNEL(), "input", "DSA")], new MemorySession(), {
+      ...testContext(),
+      previous: {
+        async vulnerabilities(prefixes) {
+          asked.push(prefixes);
+          return [];
+        },
+      },
+    });
+    expect(asked).toEqual([]);
+  });
+
+  it("advisory records read back as the advisories they were made from (real lists and fuzzed ones)", () => {
+    for (const name of ["DSA", "DLA"]) {
+      for (const a of parseDebianAdvisoryList(readFileSync(join(data(), name, "list"), "utf8"), name)) {
+        expect(advisoryFromRecord(advisoryRecord(a))).toEqual(a);
+      }
+    }
+    const token = fc.stringMatching(/^[a-z0-9][a-z0-9.+:~-]{0,15}$/);
+    const advisory = fc.record({
+      id: fc.stringMatching(/^(DSA|DLA|DTSA)-\d{1,5}(-\d{1,2})?$/),
+      date: fc
+        .date({ min: new Date("1997-01-01"), max: new Date("2030-12-31"), noInvalidDate: true })
+        .map((d) => d.toISOString().slice(0, 10)),
+      packages: fc.array(token, { maxLength: 3 }),
+      title: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9 ().,'-]{0,30}[A-Za-z0-9)]$/),
+      cves: fc.uniqueArray(fc.stringMatching(/^CVE-\d{4}-\d{4,6}$/), { maxLength: 4 }),
+      fixes: fc.array(
+        fc.record({
+          release: fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/),
+          package: token,
+          version: fc.option(token, { nil: null }),
+        }),
+        { maxLength: 4 },
+      ),
+    });
+    fc.assert(
+      fc.property(advisory, (a) => {
+        // The list's own rule: a header without packages has no " - " before its title.
+        fc.pre(a.packages.length > 0 || !a.title.includes(" - "));
+        expect(advisoryFromRecord(advisoryRecord(a))).toEqual(a);
+      }),
+      { numRuns: 300 },
+    );
+    // Records that are not advisory records are not read as advisories.
+    expect(
+      advisoryFromRecord({
+        ...advisoryRecord(parseDebianAdvisoryList("[01 Jan 2020] DSA-1-1 a - b", "x")[0]!),
+        id: "CVE-2020-1",
+      }),
+    ).toBeNull();
+  });
+});
+
 describe("release entries", () => {
   it.each([
     [{ status: "resolved", fixed_version: "1.2-3", urgency: "high**" }, "fixed", "1.2-3", "high"],
@@ -250,14 +387,14 @@ describe("release entries", () => {
 });
 
 describe("inputs", () => {
-  it("classifies files by content, and refuses a directory without the tracker JSON", async () => {
+  it("classifies files by content, and refuses a directory with neither the tracker JSON nor a list", async () => {
     expect(classifyDebianInput(readFileSync(join(VUNNEL(), "input", "debian.json")))).toBe("tracker-json");
     expect(classifyDebianInput(readFileSync(join(VUNNEL(), "input", "DSA")))).toBe("advisory-list");
     const config = dataPath("vuln", "feeds", "debian-security-tracker", "data", "config.json");
     expect(classifyDebianInput(readFileSync(config))).toBeNull();
-    await expect(importInto([dataPath("vuln", "feeds", "debian-security-tracker")])).rejects.toThrow(
-      /no Debian security tracker JSON/,
-    );
+    await expect(
+      importInto([dataPath("vuln", "feeds", "debian-security-tracker", "data", "CPE")]),
+    ).rejects.toThrow(/no Debian security tracker JSON and no DSA\/DLA list in .*CPE/);
     await expect(importInto([config])).rejects.toThrow(/neither the Debian security tracker JSON/);
     expect(await debianTrackerImporter.detect(join(VUNNEL(), "input"))).toBe(true);
     // In a directory, gzip files are judged by what they hold: a gzipped tracker JSON is read, a
@@ -273,9 +410,47 @@ describe("inputs", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+    // The security-tracker repository (its DSA/DLA lists) is Debian's data, though not enough alone.
     expect(await debianTrackerImporter.detect(dataPath("vuln", "feeds", "debian-security-tracker"))).toBe(
-      false,
+      true,
     );
+  });
+
+  it("claims nothing that only resembles the tracker's data", async () => {
+    const fx = (...p: string[]) => dataPath("vuln", "fixtures", ...p);
+    for (const path of [
+      // Echo's advisories: package -> CVE -> {fixed_version}, no releases.
+      fx("vunnel-fixtures", "echo", "test-fixtures", "input"),
+      fx("vunnel-fixtures", "echo", "test-fixtures", "input", "echo-advisories", "data.json"),
+      // Trivy's Red Hat CPE maps, some of them an empty object.
+      fx("trivy-db-testdata", "redhat-csaf", "testdata", "empty-cve", "cpe"),
+      fx("trivy-db-testdata", "redhat-csaf", "testdata", "no-vulnerabilities", "cpe", "nvr-to-cpe.json"),
+      // The DTSA list (testing advisories, another header format) and the tracker's other data.
+      dataPath("vuln", "feeds", "debian-security-tracker", "data", "DTSA"),
+      dataPath("vuln", "feeds", "debian-security-tracker", "data", "config.json"),
+      dataPath("vuln", "feeds"),
+      dataPath("vuln", "feeds", "golang-vulndb"),
+    ]) {
+      expect([path, await debianTrackerImporter.detect(path)]).toEqual([path, false]);
+    }
+  });
+
+  it("looks at every folder db import offers it in ../shared/data/vuln/feeds quickly", async () => {
+    // db import asks about the folder, each folder in it and each one below (REFINE_DEPTH 2): a deep
+    // walk of each took 2.5 s over these ~12,000 files; the tracker's data sits near the top.
+    const feeds = dataPath("vuln", "feeds");
+    const paths = [feeds];
+    for (const a of readdirSync(feeds)) {
+      paths.push(join(feeds, a));
+      for (const b of readdirSync(join(feeds, a))) paths.push(join(feeds, a, b));
+    }
+    const started = performance.now();
+    const claimed: string[] = [];
+    for (const p of paths) if (await debianTrackerImporter.detect(p)) claimed.push(p);
+    const elapsed = performance.now() - started;
+    const tracker = join(feeds, "debian-security-tracker");
+    expect(claimed).toEqual([tracker, join(tracker, "data")]);
+    expect(elapsed).toBeLessThan(1500);
   });
 
   it.each([

@@ -44,6 +44,29 @@ describe("vunnel's example", () => {
     expect(await epssImporter.detect(join(dir, "snapshots", "example-1", "cve-1999-0001.json"))).toBe(false);
   });
 
+  it("claims EPSS data by its content: vunnel's damaged CSVs beside the real one are not claimed", async () => {
+    // The fixtures' broken files (no score date; other columns) are not this feed's data when met in
+    // a folder; the folder is, and its import reads the real file alone.
+    expect(await epssImporter.detect(join(dir, "invalid-header.csv"))).toBe(false);
+    expect(await epssImporter.detect(join(dir, "missing-date.csv"))).toBe(false);
+    expect(await epssImporter.detect(dir)).toBe(true);
+    expect(await epssImporter.detect(join(dir, "snapshots"))).toBe(false);
+    const records: EpssRecord[] = [];
+    const session = {
+      async putEpss(source: string, batch: EpssRecord[]) {
+        expect(source).toBe("epss");
+        records.push(...batch);
+      },
+    } as unknown as Parameters<typeof epssImporter.import>[1];
+    const result = await epssImporter.import([dir], session, { warn() {}, now: new Date() });
+    expect(result.records).toBe(5);
+    expect(records).toEqual(await readAll(join(dir, "example-1.csv")));
+    // Named on its own, a damaged file is an error naming it and the problem.
+    await expect(
+      epssImporter.import([join(dir, "missing-date.csv")], session, { warn() {}, now: new Date() }),
+    ).rejects.toThrow(/missing-date\.csv line 1: the header has no score_date/);
+  });
+
   it("imports into a store", async () => {
     const dbPath = join(tmp, "epss.sqlite");
     const session = await SqliteStore.open(dbPath).beginBuild();

@@ -9,7 +9,12 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { isShipshapeError } from "../../../src/errors.js";
-import { KEV_FEED_ID, kevImporter, parseKevCatalog } from "../../../src/vulndb/feeds/kev.js";
+import {
+  KEV_FEED_ID,
+  kevImporter,
+  looksLikeCatalog,
+  parseKevCatalog,
+} from "../../../src/vulndb/feeds/kev.js";
 import type { KevRecord } from "../../../src/vulndb/records.js";
 import { SqliteStore } from "../../../src/vulndb/sqlite-store.js";
 import { dataPath } from "../../helpers/shared.js";
@@ -103,6 +108,11 @@ describe("the real catalog", () => {
     expect(await kevImporter.detect(catalogPath)).toBe(true);
     expect(await kevImporter.detect(dataPath("vuln", "feeds", "cisa-kev"))).toBe(true);
     expect(await kevImporter.detect(csvPath)).toBe(false);
+    // Its JSON schema, next to it, names the catalog's keys but is not a catalog.
+    const schemaPath = dataPath("vuln", "feeds", "cisa-kev", "known_exploited_vulnerabilities_schema.json");
+    expect(await kevImporter.detect(schemaPath)).toBe(false);
+    expect(looksLikeCatalog(readFileSync(schemaPath, "utf8"))).toBe(false);
+    expect(looksLikeCatalog(readFileSync(catalogPath, "utf8").slice(0, 4096))).toBe(true);
     const dbPath = join(tmp, "kev.sqlite");
     const session = await SqliteStore.open(dbPath).beginBuild();
     const warnings: string[] = [];

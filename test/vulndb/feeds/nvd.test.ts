@@ -2,7 +2,7 @@
  * NVD CVE API 2.0: trivy-db's and grype's expected records, vunnel's page and snapshots, the streamed
  * JSON 2.0 feed (gzip), bad input, fuzzing of the array scanner and the record parser.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -252,7 +252,7 @@ describe("importer", () => {
     }
   });
 
-  it("skips other JSON in a directory with one warning and refuses a directory with no CVE", async () => {
+  it("passes over vunnel's snapshots, skips other JSON in a directory with one warning, refuses a directory with no CVE", async () => {
     const warnings: string[] = [];
     const session = {
       async putVulnerabilities() {},
@@ -261,9 +261,28 @@ describe("importer", () => {
       warn: (m) => warnings.push(m),
       now: new Date(),
     });
-    expect(r.records).toBe(39); // full-page (38) + single-entry (1); the snapshots are vunnel's output format
+    // full-page (38) + single-entry (1); the snapshots are vunnel's output (a CVE wrapped in its
+    // envelope), not a feed: passed over without a word, and never claimed on their own.
+    expect(r.records).toBe(39);
+    expect(warnings).toEqual([]);
+    expect(await nvdImporter.detect(join(vunnelDir, "snapshots"))).toBe(false);
+    const snapshot = join(vunnelDir, "snapshots", "single-entry");
+    const [year] = readdirSync(snapshot);
+    expect(await nvdImporter.detect(join(snapshot, year!, readdirSync(join(snapshot, year!))[0]!))).toBe(
+      false,
+    );
+    // Other JSON next to NVD data: its values are counted and skipped, with one warning.
+    const mixed = join(tmp, "mixed");
+    mkdirSync(mixed, { recursive: true });
+    writeFileSync(join(mixed, "page.json"), readFileSync(join(vunnelDir, "full-page.json")));
+    writeFileSync(
+      join(mixed, "kev.json"),
+      readFileSync(dataPath("vuln", "feeds", "cisa-kev", "known_exploited_vulnerabilities.json")),
+    );
+    const m = await nvdImporter.import([mixed], session, { warn: (w) => warnings.push(w), now: new Date() });
+    expect(m.records).toBe(38);
     expect(warnings).toEqual([
-      expect.stringMatching(/skipped \d+ JSON value\(s\) that are not NVD CVE records/),
+      expect.stringMatching(/skipped 1404 JSON value\(s\) that are not NVD CVE records/),
     ]);
     await expect(
       nvdImporter.import([dataPath("vuln", "feeds", "cisa-kev")], session, { warn() {}, now: new Date() }),

@@ -62,8 +62,13 @@ export class RecordingSession implements BuildSession {
   async putAffected(records: RhelAffectedRecord[]): Promise<void> {
     this.affected.push(...records);
   }
-  async putKev(): Promise<void> {}
-  async putEpss(): Promise<void> {}
+  /** Red Hat's data has no KEV or EPSS rows: any would be a bug. */
+  async putKev(source: string): Promise<void> {
+    throw new Error(`unexpected KEV rows from ${source}`);
+  }
+  async putEpss(source: string): Promise<void> {
+    throw new Error(`unexpected EPSS rows from ${source}`);
+  }
   async setFeedState(): Promise<void> {}
   async copyFeedsFrom(): Promise<void> {}
   async commit(): Promise<void> {}

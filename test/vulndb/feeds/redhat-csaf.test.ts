@@ -585,10 +585,17 @@ describe("archives, deltas and deletions", () => {
     ]);
   });
 
-  it("vunnel's server directory: the fake archive is refused by its bytes", async () => {
-    await expect(recordRedHat([join(vunnelCsaf, "server")])).rejects.toThrow(
+  it("vunnel's server directory: the fake archive is passed over in the directory, refused on its own", async () => {
+    const fake = join(vunnelCsaf, "server", "csaf_advisories_2025-02-15.tar.zst");
+    await expect(recordRedHat([fake])).rejects.toThrow(
       /csaf_advisories_2025-02-15\.tar\.zst is not zstd-compressed/,
     );
+    // In the directory it is skipped with a warning; the real advisory beside it is read.
+    const { session, warnings } = await recordRedHat([join(vunnelCsaf, "server")]);
+    expect(warnings).toContain(`${fake} is named like a CSAF archive but is not zstd or gzip data; skipped`);
+    expect(new Set(session.vulnerabilities.map((v) => v.id)).size).toBeGreaterThan(0);
+    const direct = await recordRedHat([join(vunnelCsaf, "server", "2024", "rhsa-2024_0010.json")]);
+    expect(session.affected).toEqual(direct.session.affected);
     expect(await redhatCsafImporter.detect(join(vunnelCsaf, "server"))).toBe(true);
   });
 
