@@ -1,0 +1,136 @@
+/**
+ * The Dockerfile linter: parse, run every rule (rules/index.ts) over the instructions and, for rules
+ * that ask, over the ONBUILD triggers; add ShellCheck's findings when a binary is there; then, as
+ * hadolint does: drop findings an inline pragma ignores (unless `disable-ignore-pragma`), apply the
+ * configured severity overrides, drop `ignored` codes and anything left at severity `ignore`, and
+ * sort by line. `lintDockerfile(text, config)` is the API (`config` takes the keys of
+ * .hadolint.yaml); `shipshape lint --format json` prints exactly its result.
+ */
+import { type LintConfig, type ResolvedLintConfig, resolveLintConfig } from "./config.js";
+import { type Instruction, type ParsedDockerfile, parseDockerfile } from "./parse.js";
+import { isIgnoredByPragma, type Pragmas, readPragmas } from "./pragmas.js";
+import type { ReportedSeverity, RuleContext, Severity } from "./rule.js";
+import { RULES } from "./rules/index.js";
+import { runScript } from "./run-script.js";
+import { loadShellParser, type ParsedShell, type ShellParser } from "./shell.js";
+import { findShellcheck, runShellcheck } from "./shellcheck.js";
+
+export interface LintFinding {
+  /** hadolint's code (`DL3008`, `SC2086`) or shipshape's (`SSxxxx`). */
+  readonly rule: string;
+  readonly line: number;
+  /** Always 1 for instruction rules (hadolint's column). */
+  readonly column: number;
+  readonly severity: ReportedSeverity;
+  readonly message: string;
+}
+
+export interface LintOptions {
+  /** The file's name in error messages. */
+  readonly file?: string;
+  /**
+   * ShellCheck: true/undefined → the `shellcheck` on PATH when there is one; false → never;
+   * a string → that executable.
+   */
+  readonly shellcheck?: boolean | string;
+}
+
+export interface RawFinding {
+  rule: string;
+  line: number;
+  severity: Severity;
+  message: string;
+}
+
+function isResolved(config: LintConfig | ResolvedLintConfig): config is ResolvedLintConfig {
+  return config.override instanceof Map;
+}
+
+/** Lint a Dockerfile's text. Throws a ShipshapeError for an invalid `config`. */
+export async function lintDockerfile(
+  text: string,
+  config: LintConfig | ResolvedLintConfig = {},
+  options: LintOptions = {},
+): Promise<LintFinding[]> {
+  const resolved = isResolved(config) ? config : resolveLintConfig(config);
+  const file = parseDockerfile(text, options.file);
+  const pragmas = readPragmas(file.comments);
+  const raw = runRules(file, resolved, await loadShellParser());
+  const binary =
+    options.shellcheck === false
+      ? null
+      : typeof options.shellcheck === "string"
+        ? options.shellcheck
+        : findShellcheck();
+  raw.push(...(await runShellcheck(file, pragmas, binary)));
+  return finish(raw, resolved, pragmas);
+}
+
+/**
+ * hadolint's `Process.run`: every rule's findings at the rules' default severities after inline
+ * pragmas, before `ignored`/`override` and before dropping severity `ignore` (no ShellCheck). The
+ * rule tests use it, as hadolint's ruleCatches/ruleCatchesNot do.
+ */
+export async function analyzeDockerfile(text: string, config: LintConfig = {}): Promise<RawFinding[]> {
+  const resolved = resolveLintConfig(config);
+  const file = parseDockerfile(text);
+  const pragmas = readPragmas(file.comments);
+  const raw = runRules(file, resolved, await loadShellParser());
+  return raw.filter((f) => !keptOutByPragma(f, resolved, pragmas));
+}
+
+function keptOutByPragma(f: RawFinding, config: ResolvedLintConfig, pragmas: Pragmas): boolean {
+  return !config.disableIgnorePragma && isIgnoredByPragma(pragmas, f.rule, f.line);
+}
+
+/** Every rule's hits, before pragmas and configuration (severities are the rules' defaults). */
+export function runRules(
+  file: ParsedDockerfile,
+  config: ResolvedLintConfig,
+  parser: ShellParser,
+): RawFinding[] {
+  const shells = new Map<Instruction, ParsedShell>();
+  const shell = (i: Instruction): ParsedShell => {
+    let parsed = shells.get(i);
+    if (parsed === undefined) {
+      parsed = parser.parse(runScript(i));
+      shells.set(i, parsed);
+    }
+    return parsed;
+  };
+  const main: RuleContext = { file, config, onbuild: false, shell };
+  const onbuild: RuleContext = { ...main, onbuild: true };
+  const triggers = file.instructions.flatMap((i) => (i.trigger === null ? [] : [i.trigger]));
+  const findings: RawFinding[] = [];
+  for (const rule of RULES) {
+    const streams: [readonly Instruction[], RuleContext][] = [[file.instructions, main]];
+    if (rule.onbuild && triggers.length > 0) streams.push([triggers, onbuild]);
+    for (const [stream, ctx] of streams) {
+      for (const hit of rule.check(stream, ctx)) {
+        findings.push({
+          rule: rule.code,
+          line: hit.line,
+          severity: rule.severity,
+          message: hit.message ?? rule.message,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+function finish(raw: readonly RawFinding[], config: ResolvedLintConfig, pragmas: Pragmas): LintFinding[] {
+  const out: LintFinding[] = [];
+  for (const f of raw) {
+    if (keptOutByPragma(f, config, pragmas)) continue;
+    if (config.ignored.has(f.rule)) continue;
+    const severity = config.override.get(f.rule) ?? f.severity;
+    if (severity === "ignore") continue;
+    out.push({ rule: f.rule, line: f.line, column: 1, severity, message: f.message });
+  }
+  // Stable: within a line, rules keep their order (DL before SC, as hadolint prints them).
+  return out
+    .map((f, n) => ({ f, n }))
+    .sort((a, b) => a.f.line - b.f.line || a.n - b.n)
+    .map(({ f }) => f);
+}
