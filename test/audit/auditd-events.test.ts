@@ -1,0 +1,200 @@
+/**
+ * auditd records grouped into events: elastic/go-libaudit's reassembler inputs (normal, interleaved
+ * out of order, lost messages, serial rollover) with the sequences, record counts and lost-event
+ * counts its own test expects (testdata/EXPECTED_from_reassembler_test.go.txt), and its aucoalesce
+ * test cases (raw grouped messages with the normalized event go-libaudit produces): the parse-level
+ * fields of each event (serial, time, keys, result, process, ids) must be the golden ones.
+ */
+import { createReadStream, readdirSync, readFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import type { AuditdEvent } from "../../src/audit/auditd/assembler.js";
+import { eventFields, eventKind } from "../../src/audit/auditd/event-fields.js";
+import { newReadStats, readAuditdEvents } from "../../src/audit/auditd/log-reader.js";
+import { formatGoTime } from "../../src/audit/auditd/record.js";
+import { dataPath } from "../helpers/shared.js";
+
+const root = dataPath("audit", "auditd", "go-libaudit");
+
+async function collect(chunks: AsyncIterable<Buffer | string>, options = {}) {
+  const stats = newReadStats();
+  const events: AuditdEvent[] = [];
+  for await (const e of readAuditdEvents(chunks, stats, options)) events.push(e);
+  return { events, stats };
+}
+
+/** The expectations of go-libaudit's TestReassembler, read from its test source. */
+function reassemblerExpectations(): Map<string, { dropped: number; events: [number, number][] }> {
+  const text = readFileSync(`${root}/testdata/EXPECTED_from_reassembler_test.go.txt`, "utf8");
+  const out = new Map<string, { dropped: number; events: [number, number][] }>();
+  for (const m of text.matchAll(
+    /testdata\/(\w+)\.log", &results\{\s*dropped: (\d+),\s*events: \[\]eventMeta\{([^}]*(?:\}[^}]*)*?)\s*\},\s*\}\)/g,
+  )) {
+    const events = [...(m[3] as string).matchAll(/\{seq: (\d+), count: (\d+)\}/g)].map(
+      (e) => [Number(e[1]), Number(e[2])] as [number, number],
+    );
+    out.set(m[1] as string, { dropped: Number(m[2]), events });
+  }
+  return out;
+}
+
+describe("event grouping matches go-libaudit's reassembler test", () => {
+  const expected = reassemblerExpectations();
+  it("read the four cases from the test source", () => {
+    expect([...expected.keys()].sort()).toEqual(["lost_messages", "normal", "out_of_order", "rollover"]);
+  });
+  for (const [name, want] of expected) {
+    it(name, async () => {
+      const { events, stats } = await collect(createReadStream(`${root}/testdata/${name}.log`));
+      expect(events.map((e) => [e.sequence, e.records.length])).toEqual(want.events);
+      expect(stats.lost).toBe(want.dropped);
+      expect(stats.malformed).toBe(0);
+    });
+  }
+
+  it("gives the same events whatever the chunking of the input", async () => {
+    const text = readFileSync(`${root}/testdata/out_of_order.log`);
+    const whole = (await collect(Readable.from([text]))).events.map((e) => e.records.map((r) => r.raw));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 30 }),
+        async (sizes) => {
+          const chunks: Buffer[] = [];
+          for (let at = 0, i = 0; at < text.length; i++) {
+            const size = sizes[i % sizes.length] as number;
+            chunks.push(text.subarray(at, at + size));
+            at += size;
+          }
+          const got = (await collect(Readable.from(chunks))).events.map((e) => e.records.map((r) => r.raw));
+          expect(got).toEqual(whole);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("completes an event at EOE, and holds at most maxInFlight events open", async () => {
+    const lines = [
+      'type=SYSCALL msg=audit(100.000:10): arch=c000003e syscall=59 success=yes exit=0 pid=1 comm="a"',
+      'type=SYSCALL msg=audit(100.000:11): arch=c000003e syscall=59 success=yes exit=0 pid=2 comm="b"',
+      "type=EOE msg=audit(100.000:11):",
+      'type=CWD msg=audit(100.000:10): cwd="/"',
+      "type=EOE msg=audit(100.000:10):",
+    ];
+    // With room for both, 10 completes after its EOE and comes out before 11 (serial order).
+    const roomy = await collect(Readable.from([`${lines.join("\n")}\n`]), { maxInFlight: 4 });
+    expect(roomy.events.map((e) => [e.sequence, e.records.map((r) => r.type)])).toEqual([
+      [10, ["SYSCALL", "CWD"]],
+      [11, ["SYSCALL"]],
+    ]);
+    // With room for one, 10 is pushed out when 11 opens: its late CWD starts a new event.
+    const tight = await collect(Readable.from([`${lines.join("\n")}\n`]), { maxInFlight: 1 });
+    expect(tight.events.map((e) => [e.sequence, e.records.length])).toEqual([
+      [10, 1],
+      [11, 1],
+      [10, 1],
+    ]);
+  });
+
+  it("completes an open event once the log's clock has moved past the timeout", async () => {
+    const text = [
+      "type=SYSCALL msg=audit(100.000:10): arch=c000003e syscall=59 success=yes exit=0",
+      "type=SYSCALL msg=audit(101.000:11): arch=c000003e syscall=59 success=yes exit=0",
+      "type=SYSCALL msg=audit(105.000:12): arch=c000003e syscall=59 success=yes exit=0",
+    ].join("\n");
+    const seen: number[][] = [];
+    const stats = newReadStats();
+    const gen = readAuditdEvents(Readable.from([text]), stats, { timeoutMs: 2000, maxInFlight: 100 });
+    const first = await gen.next();
+    // 10 and 11 are complete by time (105 − 100, 105 − 101 > 2 s) before the input ends.
+    expect(first.value?.sequence).toBe(10);
+    for await (const e of gen) seen.push([e.sequence]);
+    expect(seen).toEqual([[11], [12]]);
+  });
+
+  it("counts malformed and overlong lines with their numbers and goes on", async () => {
+    const text = [
+      "type=SYSCALL msg=audit(100.000:10): arch=c000003e syscall=59 success=yes exit=0",
+      "garbage",
+      `type=PATH msg=audit(100.000:10): name="${"x".repeat(5000)}"`,
+      "type=SYSCALL msg=audit(not-a-time): x=1",
+      "type=PROCTITLE msg=audit(100.000:10): proctitle=6C73",
+    ].join("\n");
+    const { events, stats } = await collect(Readable.from([text]), { maxLineBytes: 1024 });
+    expect(stats.malformed).toBe(3);
+    expect(stats.malformedLines).toEqual([2, 3, 4]);
+    expect(events.map((e) => e.records.map((r) => r.type))).toEqual([["SYSCALL", "PROCTITLE"]]);
+  });
+});
+
+interface CoalescedEvent {
+  "@timestamp": string;
+  sequence: number;
+  record_type: string;
+  result?: string;
+  session?: string;
+  tags?: string[];
+  process?: {
+    pid?: string;
+    ppid?: string;
+    name?: string;
+    exe?: string;
+    title?: string;
+    cwd?: string;
+    args?: string[];
+  };
+  user?: { ids?: Record<string, string> };
+}
+
+describe("event fields match go-libaudit's aucoalesce golden files", () => {
+  const dir = `${root}/aucoalesce/testdata`;
+  const cases = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+  it("covers the eight case files", () => {
+    expect(cases.length).toBe(8);
+  });
+  for (const file of cases) {
+    it(file, async () => {
+      const tests = (parseYaml(readFileSync(`${dir}/${file}`, "utf8")) as { tests: Record<string, string> })
+        .tests;
+      const golden = JSON.parse(
+        readFileSync(`${dir}/${file.replace(/\.yaml$/, ".json.golden")}`, "utf8"),
+      ) as {
+        test_name: string;
+        event: CoalescedEvent;
+      }[];
+      expect(golden.map((g) => g.test_name).sort()).toEqual(Object.keys(tests).sort());
+      for (const { test_name: name, event: want } of golden) {
+        const { events, stats } = await collect(Readable.from([tests[name] as string]));
+        expect(stats.malformed, name).toBe(0);
+        expect(events.length, name).toBe(1);
+        const event = events[0] as AuditdEvent;
+        const f = eventFields(event);
+        expect(formatGoTime(event.time), name).toBe(want["@timestamp"]);
+        expect(event.sequence, name).toBe(want.sequence);
+        expect(eventKind(event.records).toLowerCase(), name).toBe(want.record_type);
+        expect(f.tags, name).toEqual(want.tags ?? []);
+        expect(f.result ?? "unknown", name).toBe(want.result);
+        if (want.session !== undefined) expect(f.ses, name).toBe(want.session);
+        const p = want.process ?? {};
+        const got = {
+          pid: f.pid,
+          ppid: f.ppid,
+          name: f.comm,
+          exe: f.exe,
+          title: f.proctitle,
+          cwd: f.cwd,
+          args: f.argv,
+        };
+        for (const key of Object.keys(got) as (keyof typeof got)[]) {
+          if (p[key] !== undefined) expect(got[key], `${name}: process.${key}`).toEqual(p[key]);
+        }
+        const ids = want.user?.ids ?? {};
+        for (const key of ["auid", "uid", "euid", "gid", "egid"] as const) {
+          if (ids[key] !== undefined) expect(f[key], `${name}: user.ids.${key}`).toBe(ids[key]);
+        }
+      }
+    });
+  }
+});
