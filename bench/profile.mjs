@@ -4,12 +4,14 @@
  * so the split between startup (module loading), decompression, hashing, tar parsing and the
  * catalogers is visible.
  *
- *   node bench/profile.mjs /abs/IMAGE.oci.tar [--command inspect|sbom] [--top 25] [-- NODE_FLAGS…]
+ *   node bench/profile.mjs /abs/IMAGE.oci.tar [--command inspect|sbom] [--top 25] [--runs 1] [-- NODE_FLAGS…]
  *   node bench/profile.mjs dir:/abs/ROOTFS --command sbom
+ *   node bench/profile.mjs /abs/IMAGE.oci.tar --command scan --db bench/.work/vuln/db.sqlite --runs 5
  *
  * A path is read as `oci-archive:PATH`; anything with a transport prefix is passed as it is.
  * Node flags after `--` (e.g. `--trace-gc`, `--max-semi-space-size=2`) go to the profiled process,
- * whose stderr is shown.
+ * whose stderr is shown. `--runs N` profiles N runs and sums them (less sampling noise). `scan`
+ * needs `--db` (the bench builds one at bench/.work/vuln/db.sqlite).
  * Native work done on the main thread (zlib inflate when synchronous, crypto's hash update) shows
  * under the JS function that called it; work on libuv's thread pool (async zlib) is not sampled,
  * and shows as "(idle)" on the main thread.
@@ -73,12 +75,21 @@ async function main() {
     options: {
       top: { type: "string", default: "25" },
       command: { type: "string", default: "inspect" },
+      db: { type: "string" },
+      runs: { type: "string", default: "1" },
     },
   });
   const [image, ...nodeFlags] = positionals;
-  if (!image || !["inspect", "sbom"].includes(values.command)) {
+  const runs = Number(values.runs);
+  const scan = values.command === "scan";
+  if (
+    !image ||
+    !["inspect", "sbom", "scan"].includes(values.command) ||
+    scan !== (values.db !== undefined) ||
+    !(Number.isInteger(runs) && runs >= 1)
+  ) {
     process.stderr.write(
-      "usage: node bench/profile.mjs /abs/IMAGE.oci.tar|dir:/abs/ROOT [--command inspect|sbom] [--top 25] [-- NODE_FLAGS…]\n",
+      "usage: node bench/profile.mjs /abs/IMAGE.oci.tar|dir:/abs/ROOT [--command inspect|sbom|scan] [--db DB (scan only)] [--top 25] [--runs 1] [-- NODE_FLAGS…]\n",
     );
     process.exit(2);
   }
@@ -86,32 +97,46 @@ async function main() {
   const dir = join(BENCH, ".work", "profiles");
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
-  const run = spawnSync(
-    process.execPath,
-    [
-      "--cpu-prof",
-      "--cpu-prof-dir",
-      dir,
-      ...nodeFlags,
-      join(ROOT, "bin", "shipshape.js"),
-      values.command,
-      "--no-cache",
-      "--quiet",
-      "--format",
-      "json",
-      reference,
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-  if (run.status !== 0) throw new Error(`shipshape ${values.command} exited with ${run.status}`);
-  const [file] = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"));
-  const profile = JSON.parse(await readFile(join(dir, file), "utf8"));
-  const { total, byPlace, byFunction } = summarize(profile);
+  for (let i = 0; i < runs; i++) {
+    const run = spawnSync(
+      process.execPath,
+      [
+        "--cpu-prof",
+        "--cpu-prof-dir",
+        dir,
+        ...nodeFlags,
+        join(ROOT, "bin", "shipshape.js"),
+        values.command,
+        "--no-cache",
+        ...(scan ? ["--db", resolve(values.db)] : []),
+        "--quiet",
+        "--format",
+        "json",
+        reference,
+      ],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    if (run.status !== 0) throw new Error(`shipshape ${values.command} exited with ${run.status}`);
+  }
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"));
+  const total = { total: 0, byPlace: new Map(), byFunction: new Map() };
+  for (const file of files) {
+    const one = summarize(JSON.parse(await readFile(join(dir, file), "utf8")));
+    total.total += one.total / files.length;
+    for (const key of ["byPlace", "byFunction"]) {
+      for (const [k, v] of one[key]) total[key].set(k, (total[key].get(k) ?? 0) + v / files.length);
+    }
+  }
+  const { byPlace, byFunction } = total;
   const n = Number(values.top);
-  process.stdout.write(`profile: ${join(dir, file)}, ${(total / 1000).toFixed(0)} ms sampled\n\n`);
-  process.stdout.write(`${formatTable(["self time by file", "ms", "share"], top(byPlace, total, n))}\n\n`);
   process.stdout.write(
-    `${formatTable(["self time by function", "ms", "share"], top(byFunction, total, n))}\n`,
+    `profiles: ${dir} (${files.length} run(s), averaged), ${(total.total / 1000).toFixed(0)} ms sampled per run\n\n`,
+  );
+  process.stdout.write(
+    `${formatTable(["self time by file", "ms", "share"], top(byPlace, total.total, n))}\n\n`,
+  );
+  process.stdout.write(
+    `${formatTable(["self time by function", "ms", "share"], top(byFunction, total.total, n))}\n`,
   );
 }
 

@@ -5,11 +5,15 @@
  * and peak memory on a generated ~2 GiB image. Every run is its own process under GNU time; runs
  * of the tools are interleaved so drift hits all alike. Prints tables of medians, ratios against
  * the targets and the package counts each tool found, and writes bench/.work/results.json.
+ * The vulnerability part: `db import` of the feed data in ../shared/data, `matchPackages` per
+ * fixture image and on 500 packages with the database open, and `scan` against `sbom`.
  *
- *   npm run bench [-- --runs 5 --large-runs 3 --large-gib 2 --no-large --no-cdxgen]
+ *   npm run bench [-- --runs 5 --large-runs 3 --large-gib 2 --no-large --no-cdxgen --no-vuln]
+ *   npm run bench -- --vuln-only [--runs 5 --match-reps 200]
  *
  * Environment equivalents: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_GIB, BENCH_NO_LARGE=1,
- * BENCH_NO_CDXGEN=1, SHIPSHAPE_SHARED (where fixtures/ is; default ../shared next to the repository).
+ * BENCH_NO_CDXGEN=1, BENCH_NO_VULN=1, BENCH_VULN_ONLY=1, BENCH_MATCH_REPS, SHIPSHAPE_SHARED (where
+ * fixtures/ and data/ are; default ../shared next to the repository).
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -26,6 +30,14 @@ import { countCycloneDx, countShipshape, formatByType, osPackages } from "./lib/
 import { peers } from "./lib/peers.mjs";
 import { haveUmoci, unpackedRootfs } from "./lib/rootfs.mjs";
 import { formatTable } from "./lib/table.mjs";
+import {
+  importFacts,
+  matchColdFacts,
+  matchFacts,
+  recordsKey,
+  statusFacts,
+  vulnInputs,
+} from "./lib/vuln-data.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH, "..");
@@ -34,6 +46,10 @@ const WORK = join(BENCH, ".work");
 const BUILD_DIR = join(WORK, "build");
 const SHIPSHAPE = join(BUILD_DIR, "bin", "shipshape.js");
 const PEERS = peers(BENCH);
+// The vulnerability database that matching and scan use: built once per bench, untimed.
+const VULN_DIR = join(WORK, "vuln");
+const VULN_DB = join(VULN_DIR, "db.sqlite");
+const SYNTHETIC_SIZE = 500;
 
 const TARGETS = {
   inspectOverFloor: 1.3,
@@ -45,6 +61,8 @@ const TARGETS = {
   sbomRssMaxMB: 100,
   sbomDirOverTrivy: 1,
   warmOverCold: 0.2,
+  matchMsPer500: 50,
+  scanOverSbom: 1.1,
 };
 
 const HELP = `usage: npm run bench [-- options]
@@ -53,9 +71,12 @@ const HELP = `usage: npm run bench [-- options]
   --large-gib X     uncompressed size of the generated image in GiB (default 2)
   --no-large        skip the generated large image (saves ~2 GiB of disk and a few minutes)
   --no-cdxgen       leave cdxgen out (it takes 8-15 s a run, most of the bench's time)
+  --no-vuln         skip the vulnerability part (db import, matching, scan vs sbom)
+  --vuln-only       run only the vulnerability part
+  --match-reps N    measured in-process repetitions of each match (default 200, after 20 warm-ups)
   -h, --help        this text
 Environment: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_GIB, BENCH_NO_LARGE=1, BENCH_NO_CDXGEN=1,
-SHIPSHAPE_SHARED.`;
+BENCH_NO_VULN=1, BENCH_VULN_ONLY=1, BENCH_MATCH_REPS, SHIPSHAPE_SHARED.`;
 
 function options() {
   const { values } = parseArgs({
@@ -65,6 +86,9 @@ function options() {
       "large-gib": { type: "string" },
       "no-large": { type: "boolean", default: false },
       "no-cdxgen": { type: "boolean", default: false },
+      "no-vuln": { type: "boolean", default: false },
+      "vuln-only": { type: "boolean", default: false },
+      "match-reps": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -79,12 +103,18 @@ function options() {
   };
   const gib = Number(values["large-gib"] ?? process.env.BENCH_LARGE_GIB ?? "2");
   if (!(gib > 0)) fail(`--large-gib must be a positive number`);
+  const vulnOnly = values["vuln-only"] || yes(process.env.BENCH_VULN_ONLY);
+  const vuln = !values["no-vuln"] && !yes(process.env.BENCH_NO_VULN);
+  if (vulnOnly && !vuln) fail("--vuln-only and --no-vuln leave nothing to run");
   return {
     runs: count(values.runs ?? process.env.BENCH_RUNS ?? "5", "--runs"),
     largeRuns: count(values["large-runs"] ?? process.env.BENCH_LARGE_RUNS ?? "3", "--large-runs"),
     largeGib: gib,
-    large: !values["no-large"] && !yes(process.env.BENCH_NO_LARGE),
+    large: !vulnOnly && !values["no-large"] && !yes(process.env.BENCH_NO_LARGE),
     cdxgen: !values["no-cdxgen"] && !yes(process.env.BENCH_NO_CDXGEN),
+    vuln,
+    vulnOnly,
+    matchReps: count(values["match-reps"] ?? process.env.BENCH_MATCH_REPS ?? "200", "--match-reps"),
   };
 }
 
@@ -122,11 +152,12 @@ function checkPrerequisites() {
   }
 }
 
+function sharedDir() {
+  return process.env.SHIPSHAPE_SHARED ? resolve(process.env.SHIPSHAPE_SHARED) : resolve(ROOT, "..", "shared");
+}
+
 function sharedFixture(name) {
-  const shared = process.env.SHIPSHAPE_SHARED
-    ? resolve(process.env.SHIPSHAPE_SHARED)
-    : resolve(ROOT, "..", "shared");
-  const path = join(shared, "fixtures", "images", name);
+  const path = join(sharedDir(), "fixtures", "images", name);
   if (!existsSync(path)) fail(`fixture ${path} not found (set SHIPSHAPE_SHARED to the shared folder)`);
   return path;
 }
@@ -161,6 +192,22 @@ function sbomFacts(stdout) {
 }
 
 /**
+ * shipshape's scan JSON: the sbom facts of its packages (the same checks), and its findings. A scan
+ * with coverage gaps (a namespace the database has no data for) did not check every package.
+ */
+function scanFacts(stdout) {
+  const report = JSON.parse(stdout);
+  if (!Array.isArray(report.vulnerabilities)) throw new Error("no vulnerabilities list");
+  const gaps = report.scan?.coverageGaps ?? [];
+  if (gaps.length > 0) throw new Error(`coverage gaps: ${gaps.join("; ")}`);
+  return {
+    ...sbomFacts(stdout),
+    vulnerabilities: report.vulnerabilities.length,
+    matchedPackages: report.scan?.matchedPackages ?? null,
+  };
+}
+
+/**
  * A CycloneDX file a peer wrote. It must exist and list OS packages: cdxgen exits 0 and writes
  * nothing when it cannot read its input.
  */
@@ -174,6 +221,15 @@ async function cycloneDxFacts(file, tool) {
     throw new Error(`${tool} listed no OS packages (${formatByType(packages) || "no packages at all"})`);
   }
   return { packages, components: bom.components?.length ?? 0 };
+}
+
+/** `shipshape db status --format json` of a database file, checked (statusFacts). */
+function dbStatus(file) {
+  const result = spawnSync(node, [SHIPSHAPE, "db", "status", "--db", file, "--format", "json"], {
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`db status of ${file} exited ${result.status}: ${result.stderr}`);
+  return statusFacts(result.stdout);
 }
 
 /**
@@ -278,6 +334,58 @@ const TOOLS = {
     ],
     facts: (_stdout, scratch) => cycloneDxFacts(join(scratch, "bom.json"), "trivy-cdxgen"),
   },
+  /** `scan` against the bench's database (VULN_DB), as a CI job runs it. */
+  scan: {
+    label: "shipshape scan",
+    argv: (path) => [
+      node,
+      SHIPSHAPE,
+      "scan",
+      "--no-cache",
+      "--db",
+      VULN_DB,
+      "-q",
+      "--format",
+      "json",
+      `oci-archive:${path}`,
+    ],
+    facts: scanFacts,
+  },
+  /** `db import` of every input into a fresh file; its `db status` is read back after the run. */
+  dbImport: {
+    label: "shipshape db import",
+    scratch: true,
+    argv: (inputs, scratch) => [
+      node,
+      SHIPSHAPE,
+      "db",
+      "import",
+      "--db",
+      join(scratch, "db.sqlite"),
+      "--format",
+      "json",
+      ...inputs,
+    ],
+    facts: async (stdout, scratch) => {
+      const imported = importFacts(stdout);
+      const file = join(scratch, "db.sqlite");
+      return { ...imported, status: dbStatus(file), bytes: (await stat(file)).size };
+    },
+  },
+  /** A fresh process that opens the database and matches the synthetic packages once. */
+  matchCold: {
+    label: "match, fresh process",
+    argv: (file) => [
+      node,
+      join(BENCH, "workers", "match-cold.mjs"),
+      "--build",
+      BUILD_DIR,
+      "--db",
+      VULN_DB,
+      file,
+    ],
+    facts: (stdout) => matchColdFacts(stdout, SYNTHETIC_SIZE),
+  },
   /** Start-up alone (`--version`): what each pays before it reads anything. */
   sbomStartup: {
     label: "shipshape --version",
@@ -353,15 +461,17 @@ const keep = (sample) => ({
 
 /**
  * Runs `warmups` unmeasured then `runs` measured rounds; each round runs every tool once, in order.
- * Returns per tool: the samples, the medians and the facts its output reported.
+ * Returns per tool: the samples, the medians and the facts its output reported (the first run's;
+ * `onFacts(tool, facts, warm)` sees every run's).
  */
-async function series(name, input, toolNames, { warmups, runs }) {
+async function series(name, input, toolNames, { warmups, runs, onFacts }) {
   const results = Object.fromEntries(toolNames.map((t) => [t, { samples: [], facts: null }]));
   for (let round = 0; round < warmups + runs; round++) {
     const warm = round < warmups;
     for (const tool of toolNames) {
       const { sample, facts } = await runTool(name, tool, input);
       results[tool].facts ??= facts;
+      onFacts?.(tool, facts, warm);
       logSample(name, TOOLS[tool].label, warm ? "warm-up" : `run ${round - warmups + 1}/${runs}`, sample);
       if (!warm) results[tool].samples.push(keep(sample));
     }
@@ -481,7 +591,8 @@ function imageTable(title, results, reference = "floor") {
     x(r.median.seconds / base),
     r.othersCpus === null ? "?" : r.othersCpus.toFixed(2),
   ]);
-  const vs = reference === "floor" ? "floor" : TOOLS[reference].label.split(" ")[0];
+  const vs =
+    reference === "floor" ? "floor" : TOOLS[reference].label.replace(/^shipshape /, "").split(" ")[0];
   return `${title}\n${formatTable(
     ["tool", "median s", "min–max s", "peak RSS MB", "CPU s", "CPU/wall", `time vs ${vs}`, "others' CPUs"],
     rows,
@@ -496,7 +607,9 @@ function verdict(pass) {
 function target(targets, name, value, op, wanted, unit = "×") {
   const pass = op === "≤" ? value <= wanted : op === "<" ? value < wanted : value >= wanted;
   targets.push({ name, value, target: `${op} ${wanted}`, pass });
-  const shown = unit === "×" ? x(value) : `${value.toFixed(0)}${unit}`;
+  // A ratio that rounds to the target itself is shown with a third decimal, so its verdict reads right.
+  const ratio = x(value) === x(wanted) ? `${value.toFixed(3)}×` : x(value);
+  const shown = unit === "×" ? ratio : `${value.toFixed(0)}${unit}`;
   return `${shown} (target ${op} ${wanted}${unit}: ${verdict(pass)})`;
 }
 
@@ -530,6 +643,232 @@ function countsTable(images, rootfs) {
   )}`;
 }
 
+// --- the vulnerability part: db import, matching, scan vs sbom ------------------------------------
+
+const ms = (value) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
+
+/** A row of medians for a tool's samples (the tables of the warm rescan and the vuln part). */
+function samplesRow(label, r) {
+  return [
+    label,
+    r.median.seconds.toFixed(2),
+    `${r.minSeconds.toFixed(2)}–${r.maxSeconds.toFixed(2)}`,
+    r.median.peakRssMB.toFixed(0),
+    r.median.cpuSeconds.toFixed(2),
+    r.othersCpus === null ? "?" : r.othersCpus.toFixed(2),
+  ];
+}
+const SAMPLES_HEADERS = ["median s", "min–max s", "peak RSS MB", "CPU s", "others' CPUs"];
+
+/**
+ * `db import` of the feed data (timed, each run into a fresh file); `matchPackages` per fixture image
+ * and on 500 packages in one process with the database open (match.mjs), and in fresh processes
+ * (match-cold.mjs); `scan` against `sbom` on debian12-minbase and debian12-app. The database that
+ * matching and scan use is built first, untimed, into bench/.work/vuln.
+ */
+async function vulnerabilityPart(config, targets, sections, warnings) {
+  const meter = loadMeter();
+  const heading = sections.push("") - 1;
+  let inputs;
+  try {
+    inputs = vulnInputs(sharedDir());
+  } catch (err) {
+    fail(`${err.message} (set SHIPSHAPE_SHARED to the shared folder)`);
+  }
+  await rm(VULN_DIR, { recursive: true, force: true });
+  await mkdir(VULN_DIR, { recursive: true });
+
+  // The database matching and scan use. Building it also fills the page cache with the feed files,
+  // so it stands in for the timed imports' warm-up.
+  log(`bench: db import into ${VULN_DB} (untimed; the database for matching and scan)`);
+  const built = spawnSync(node, [SHIPSHAPE, "db", "import", "--db", VULN_DB, "--format", "json", ...inputs], {
+    encoding: "utf8",
+    maxBuffer: 64 * 2 ** 20,
+  });
+  if (built.status !== 0)
+    fail(`db import into ${VULN_DB} failed:\n${built.stderr.trim().split("\n").slice(-5).join("\n")}`);
+  const imported = importFacts(built.stdout);
+  const status = dbStatus(VULN_DB);
+  const dbBytes = (await stat(VULN_DB)).size;
+  const importWarnings = built.stderr
+    .split("\n")
+    .filter((l) => l.startsWith("shipshape: warning:"))
+    .map((l) => l.slice("shipshape: warning: ".length));
+
+  log(`bench: db import, ${config.runs} runs`);
+  const expectedRecords = recordsKey(status);
+  const importResults = await series("vuln db", inputs, ["dbImport"], {
+    warmups: 0,
+    runs: config.runs,
+    onFacts: (_tool, facts) => {
+      if (recordsKey(facts.status) !== expectedRecords) {
+        warnings.push("db import: a timed import gave other record counts than the database the bench uses");
+      }
+    },
+  });
+  const dbImport = importResults.dbImport;
+  const feedRows = Object.entries(status.feeds)
+    .sort()
+    .map(([feed, records]) => [feed, String(records)]);
+  sections.push(
+    `Vulnerability database: db import of ${inputs.length} inputs (../shared/data/vuln/feeds and fixture payloads, bench/lib/vuln-data.mjs) into a fresh file; median of ${config.runs} runs
+${formatTable(["shipshape db import", ...SAMPLES_HEADERS], [samplesRow("--format json, --db FRESH", dbImport)])}
+  database: ${(dbBytes / 1e6).toFixed(1)} MB; ${status.counts.vulnerabilities} vulnerabilities, ${status.counts.affected} affected records, ${status.counts.kev} KEV, ${status.counts.epss} EPSS (db status); ${imported.unrecognised} paths no feed recognised
+${formatTable(["feed", "records"], feedRows)}`,
+  );
+
+  // In-process matching, one process: every fixture image, then the synthetic 500 packages.
+  const imageDir = join(sharedDir(), "fixtures", "images");
+  const imageNames = (await readdir(imageDir)).filter((n) => n.endsWith(".oci.tar")).sort();
+  const syntheticFile = join(VULN_DIR, `synthetic-${SYNTHETIC_SIZE}.json`);
+  log(`bench: matchPackages on ${imageNames.length} images and ${SYNTHETIC_SIZE} packages, in one process`);
+  const matchSample = await measure(
+    [
+      node,
+      join(BENCH, "workers", "match.mjs"),
+      "--build",
+      BUILD_DIR,
+      "--db",
+      VULN_DB,
+      "--reps",
+      String(config.matchReps),
+      "--warmups",
+      "20",
+      "--synthetic",
+      String(SYNTHETIC_SIZE),
+      "--synthetic-base",
+      sharedFixture("debian12-app.oci.tar"),
+      "--save-synthetic",
+      syntheticFile,
+      ...imageNames.map((n) => join(imageDir, n)),
+    ],
+    { workDir: WORK, cwd: ROOT, captureStdout: true },
+  );
+  let match;
+  try {
+    match = matchFacts(matchSample.stdout, { images: imageNames, synthetic: SYNTHETIC_SIZE });
+  } catch (err) {
+    throw new Error(`match.mjs: unexpected output (${err.message}): ${matchSample.stdout.slice(0, 300)}`);
+  }
+  const matchOthers =
+    matchSample.othersCpuSeconds === null ? null : matchSample.othersCpuSeconds / matchSample.seconds;
+
+  log(
+    `bench: the synthetic ${SYNTHETIC_SIZE} packages in a fresh process, ${config.runs} runs after 1 warm-up`,
+  );
+  const cold = [];
+  const coldResults = await series(`synthetic ${SYNTHETIC_SIZE}`, syntheticFile, ["matchCold"], {
+    warmups: 1,
+    runs: config.runs,
+    onFacts: (_tool, facts, warm) => {
+      if (!warm) cold.push(facts);
+    },
+  });
+  const coldMedian = Object.fromEntries(
+    ["moduleLoadMs", "openMs", "firstMs", "secondMs"].map((k) => [k, median(cold.map((c) => c[k]))]),
+  );
+  if (cold.some((c) => c.findings !== match.synthetic.findings)) {
+    warnings.push("the synthetic packages gave other findings in a fresh process than in the match worker");
+  }
+
+  const s = match.synthetic;
+  const namespaces = (r) =>
+    r.namespaces.map((n) => (r.missingNamespaces.includes(n) ? `${n} (no data)` : n)).join(", ");
+  const matchRow = (label, r, os, ns) => [
+    label,
+    os ?? "",
+    ns,
+    String(r.packages),
+    String(r.matchedPackages),
+    String(r.findings),
+    ms(r.firstMs),
+    ms(r.medianMs),
+    ms(r.p90Ms),
+    `${ms(r.minMs)}–${ms(r.maxMs)}`,
+  ];
+  const byType = Object.entries(s.byType)
+    .map(([type, n]) => `${type} ${n}`)
+    .join(", ");
+  sections.push(
+    `matchPackages with the database open (bench/workers/match.mjs, in one process; catalog as scan's default, made once per image): first call, then median of ${config.matchReps} calls after 20 warm-ups
+${formatTable(
+  [
+    "image",
+    "OS",
+    "namespaces",
+    "packages",
+    "looked up",
+    "findings",
+    "first ms",
+    "median ms",
+    "p90 ms",
+    "min–max ms",
+  ],
+  [
+    ...Object.entries(match.images).map(([name, r]) => matchRow(name, r, r.os, namespaces(r))),
+    matchRow(`synthetic ${SYNTHETIC_SIZE}`, s, s.base.replace(/\.oci\.tar$/, ""), byType),
+  ],
+  "lllrrrrrrr",
+)}
+  synthetic ${SYNTHETIC_SIZE}: ${s.base}'s ${s.basePackages} packages + ${s.added} npm/PyPI/Go/crates.io packages named in the database (every other one at 0.0.1, the rest at 9999.0.0)
+  ${SYNTHETIC_SIZE} packages, median with the database open: ${target(targets, `synthetic ${SYNTHETIC_SIZE} packages: match median (ms)`, s.medianMs, "<", TARGETS.matchMsPer500, " ms")}; p90 ${ms(s.p90Ms)} ms
+  the open: ${ms(match.firstOpenMs)} ms the first time (loads better-sqlite3), ${ms(match.reopen.medianMs)} ms again (median of 20); loading the catalog and match modules: ${ms(match.moduleLoadMs)} ms
+  in a fresh process, as one scan runs it (bench/workers/match-cold.mjs, median of ${config.runs}): modules ${ms(coldMedian.moduleLoadMs)} ms, open ${ms(coldMedian.openMs)} ms, first match ${ms(coldMedian.firstMs)} ms, second ${ms(coldMedian.secondMs)} ms
+  the match process: ${matchSample.seconds.toFixed(1)} s, peak RSS ${mb(matchSample.peakRssKiB).toFixed(0)} MB (with the catalogs), others' CPUs ${matchOthers === null ? "?" : matchOthers.toFixed(2)}`,
+  );
+
+  // scan against sbom, interleaved, on the two Debian images.
+  const scanVsSbom = {};
+  for (const name of ["debian12-minbase.oci.tar", "debian12-app.oci.tar"]) {
+    const path = sharedFixture(name);
+    log(`bench: ${name}: scan vs sbom, ${config.runs} runs after 1 warm-up`);
+    const results = await series(name, path, ["sbom", "scan"], { warmups: 1, runs: config.runs });
+    const scan = results.scan.facts;
+    if (scan.packageSet !== results.sbom.facts.packageSet) {
+      warnings.push(`${name}: scan's packages are not the same set as sbom's`);
+    }
+    const inProcess = match.images[name];
+    if (inProcess && inProcess.findings !== scan.vulnerabilities) {
+      warnings.push(
+        `${name}: scan reported ${scan.vulnerabilities} vulnerabilities, matchPackages in the match worker ${inProcess.findings}`,
+      );
+    }
+    const ratio = results.scan.median.seconds / results.sbom.median.seconds;
+    const extra = results.scan.median.seconds - results.sbom.median.seconds;
+    const extraCpu = results.scan.median.cpuSeconds - results.sbom.median.cpuSeconds;
+    scanVsSbom[name] = { tools: results, ratios: { scanOverSbom: ratio, scanMinusSbomSeconds: extra } };
+    sections.push(
+      `${imageTable(`${name}: scan (--db the bench's database) vs sbom; median of ${config.runs} runs`, results, "sbom")}
+  scan / sbom: ${target(targets, `${name}: scan / sbom (time)`, ratio, "≤", TARGETS.scanOverSbom)} time, ${x(results.scan.median.peakRssMB / results.sbom.median.peakRssMB)} peak RSS
+  scan − sbom: ${(extra * 1000).toFixed(0)} ms wall, ${(extraCpu * 1000).toFixed(0)} ms CPU; its ${scan.vulnerabilities} vulnerabilities for ${scan.matchedPackages} packages took matchPackages ${inProcess ? `${ms(inProcess.firstMs)} ms the first time, ${ms(inProcess.medianMs)} ms warm` : "?"} in the match worker`,
+    );
+  }
+
+  const othersSeconds = meter.othersCpuSeconds();
+  const othersCpus = othersSeconds === null ? null : othersSeconds / meter.seconds();
+  if (othersCpus !== null && othersCpus > 0.25) {
+    warnings.push(
+      `other processes kept ${othersCpus.toFixed(2)} CPUs busy during the vulnerability part: rerun it on a quieter machine with --vuln-only`,
+    );
+  }
+  sections[heading] =
+    `=== Vulnerability database, matching, scan (other processes used ${othersCpus === null ? "?" : othersCpus.toFixed(2)} CPUs on average meanwhile) ===`;
+  return {
+    inputs,
+    othersCpus,
+    db: {
+      path: VULN_DB,
+      bytes: dbBytes,
+      status,
+      importWarnings,
+      import: dbImport,
+    },
+    match: { ...match, sample: keep(matchSample), othersCpus: matchOthers },
+    matchCold: { runs: cold, median: coldMedian, tools: coldResults },
+    scanVsSbom,
+  };
+}
+
 async function main() {
   const config = options();
   await mkdir(WORK, { recursive: true });
@@ -557,7 +896,7 @@ async function main() {
     ...(config.cdxgen ? ["cdxgen"] : []),
   ];
 
-  for (const name of ["debian12-minbase.oci.tar", "debian12-app.oci.tar"]) {
+  for (const name of config.vulnOnly ? [] : ["debian12-minbase.oci.tar", "debian12-app.oci.tar"]) {
     const path = sharedFixture(name);
     log(`bench: ${name}, ${config.runs} runs after 1 warm-up`);
     const results = await series(name, path, imageTools, { warmups: 1, runs: config.runs });
@@ -618,7 +957,9 @@ async function main() {
 
   // --- the unpacked root filesystem: sbom dir: against Trivy's cataloger ------------------------
   const rootfs = {};
-  if (!haveUmoci()) {
+  if (config.vulnOnly) {
+    // only the vulnerability part
+  } else if (!haveUmoci()) {
     warnings.push("umoci is missing (apt-get install umoci): sbom dir: against Trivy was skipped");
   } else if (!existsSync(PEERS.trivy.binary)) {
     warnings.push(
@@ -671,27 +1012,21 @@ async function main() {
     }
     const ratio = results.warm.median.seconds / results.cold.median.seconds;
     warm[name] = { ...results, ratios: { warmOverCold: ratio } };
-    const row = (label, r) => [
-      label,
-      r.median.seconds.toFixed(2),
-      `${r.minSeconds.toFixed(2)}–${r.maxSeconds.toFixed(2)}`,
-      r.median.peakRssMB.toFixed(0),
-      r.median.cpuSeconds.toFixed(2),
-      r.othersCpus === null ? "?" : r.othersCpus.toFixed(2),
-    ];
     sections.push(
       `${name}: warm rescan (${results.cacheFiles} cache entries); median of ${config.runs} runs\n${formatTable(
-        ["shipshape sbom", "median s", "min–max s", "peak RSS MB", "CPU s", "others' CPUs"],
+        ["shipshape sbom", ...SAMPLES_HEADERS],
         [
-          row("--no-cache (from the table above)", images[name].tools.sbom),
-          row("cold: --cache-dir EMPTY", results.cold),
-          row("warm: --cache-dir FILLED", results.warm),
+          samplesRow("--no-cache (from the table above)", images[name].tools.sbom),
+          samplesRow("cold: --cache-dir EMPTY", results.cold),
+          samplesRow("warm: --cache-dir FILLED", results.warm),
         ],
       )}\n  warm / cold: ${target(targets, `${name}: sbom warm / cold (time)`, ratio, "<", TARGETS.warmOverCold)} time`,
     );
   }
 
-  sections.push(countsTable(images, rootfs));
+  if (!config.vulnOnly) sections.push(countsTable(images, rootfs));
+
+  const vuln = config.vuln ? await vulnerabilityPart(config, targets, sections, warnings) : null;
 
   let large = null;
   if (config.large) {
@@ -750,7 +1085,7 @@ async function main() {
 
   const summary = formatTable(
     ["target", "value", "wanted", "verdict"],
-    targets.map((t) => [t.name, t.value.toFixed(2), t.target, verdict(t.pass)]),
+    targets.map((t) => [t.name, t.value.toFixed(t.value < 10 ? 3 : 2), t.target, verdict(t.pass)]),
   );
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const loadAfter = loadavg()[0];
@@ -792,6 +1127,7 @@ async function main() {
         rootfs,
         warm,
         large,
+        vuln,
         targets,
         warnings,
       },

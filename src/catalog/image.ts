@@ -2,13 +2,15 @@
  * Catalog an image (or read an SBOM in its place): open, read the layers with every cataloger's file
  * requests, detect the OS, run the catalogers. The data behind `sbom` and the first half of `scan`.
  */
-import { readFilesystem } from "../image/filesystem.js";
+import type { FileRequest } from "../image/file-request.js";
+import { type ImageFilesystem, readFilesystem } from "../image/filesystem.js";
 import {
   type ImageSourceFacts,
   type InspectOptions,
   imageSourceFacts,
   readOptionsFrom,
 } from "../image/inspect.js";
+import type { ImageConfig } from "../image/oci.js";
 import { openImage } from "../image/open.js";
 import { readSbomReference } from "../sbom-input/reference.js";
 import { VERSION } from "../version.js";
@@ -20,18 +22,39 @@ export interface CatalogImageOptions extends InspectOptions {
   includeOsOwned?: boolean;
 }
 
-export interface CatalogedImage {
+export interface CatalogedImage<T = never> {
   source: ImageSourceFacts;
   result: CatalogResult;
-  /** The catalog came from the cache (an unchanged image: no layer was read). */
+  /** The catalog (and the analysis) came from the cache (an unchanged image: no layer was read). */
   cached?: boolean;
+  /** The image's config; absent when the input was an SBOM. */
+  config?: ImageConfig;
+  /** What the analysis passed to catalogImageResult returned; absent when the input was an SBOM. */
+  analysis?: T;
 }
 
-/** Open an image and catalog its packages (the data behind `sbom`). */
-export async function catalogImageResult(
+/**
+ * Another reader of the same single pass over the layers (the image hygiene checks): its requests
+ * join the catalog's, and it runs on the filesystem once the catalog is done. Its result is cached
+ * next to the catalog's document (same key, plus its id and version) and comes back from there for
+ * an unchanged image; when only the catalog is cached, the image is read again.
+ */
+export interface FilesystemAnalysis<T> {
+  id: string;
+  /** Bump when what it reports can change. */
+  version: string;
+  requests: FileRequest[];
+  run(fs: ImageFilesystem, catalog: CatalogResult): Promise<T>;
+  /** A cached document back into a result; null when it is not one (treated as a miss). */
+  revive(value: unknown): T | null;
+}
+
+/** Open an image and catalog its packages (the data behind `sbom`), optionally with `analysis` on the same read. */
+export async function catalogImageResult<T = never>(
   reference: string,
   options: CatalogImageOptions = {},
-): Promise<CatalogedImage> {
+  analysis?: FilesystemAnalysis<T>,
+): Promise<CatalogedImage<T>> {
   // `sbom:PATH` or an existing `*.json` file: an SBOM to read, not an image to open.
   const fromSbom = await readSbomReference(reference, { includeOsOwned: options.includeOsOwned ?? false });
   if (fromSbom) return { source: fromSbom.source, result: fromSbom.result };
@@ -42,24 +65,45 @@ export async function catalogImageResult(
       image.layers.map((l) => l.diffID),
       options.includeOsOwned ?? false,
     );
+    const analysisKey =
+      cacheKey && analysis
+        ? JSON.stringify({ kind: "analysis", id: analysis.id, version: analysis.version, catalog: cacheKey })
+        : null;
+    const found = (result: CatalogResult, extra: { cached?: boolean; analysis?: T }): CatalogedImage<T> => ({
+      source: imageSourceFacts(image),
+      result,
+      config: image.config,
+      ...extra,
+    });
     if (options.cache && cacheKey) {
       const hit = await options.cache.getDocument(cacheKey);
-      if (isCatalogResult(hit)) return { source: imageSourceFacts(image), result: hit, cached: true };
+      if (isCatalogResult(hit)) {
+        if (!analysis) return found(hit, { cached: true });
+        const done = analysisKey ? analysis.revive(await options.cache.getDocument(analysisKey)) : null;
+        if (done !== null) return found(hit, { cached: true, analysis: done });
+      }
     }
     const fs = await readFilesystem(image, {
       ...readOptionsFrom(options),
-      requests: catalogRequests({ catalogers: CATALOGERS, osDetector: OS_DETECTOR }),
+      requests: [
+        ...catalogRequests({ catalogers: CATALOGERS, osDetector: OS_DETECTOR }),
+        ...(analysis?.requests ?? []),
+      ],
     });
     const result = await catalogFilesystem(fs, {
       catalogers: CATALOGERS,
       osDetector: OS_DETECTOR,
       includeOsOwned: options.includeOsOwned ?? false,
     });
+    const value = analysis ? await analysis.run(fs, result) : undefined;
     // Only a complete catalog is worth remembering: an incomplete one must be retried.
     if (options.cache && cacheKey && result.incomplete.length === 0) {
       await options.cache.putDocument(cacheKey, result).catch(() => undefined);
+      if (analysisKey && value !== undefined) {
+        await options.cache.putDocument(analysisKey, value).catch(() => undefined);
+      }
     }
-    return { source: imageSourceFacts(image), result };
+    return found(result, value !== undefined ? { analysis: value } : {});
   } finally {
     await image.close();
   }

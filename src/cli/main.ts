@@ -6,8 +6,10 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_ERROR, isShipshapeError } from "../errors.js";
 import { VERSION } from "../version.js";
+import { checkCommand } from "./commands/check.js";
 import { dbCommand } from "./commands/db.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { lintCommand } from "./commands/lint.js";
 import { sbomCommand } from "./commands/sbom.js";
 import { scanCommand } from "./commands/scan.js";
 
@@ -41,6 +43,8 @@ Environment:
   program.addCommand(inspectCommand().exitOverride());
   program.addCommand(sbomCommand().exitOverride());
   program.addCommand(scanCommand().exitOverride());
+  program.addCommand(checkCommand().exitOverride());
+  program.addCommand(lintCommand().exitOverride());
   program.addCommand(dbCommand().exitOverride());
   return program;
 }

@@ -1,8 +1,9 @@
 /**
  * The CI gate for vulnerability findings: which findings are shown (`--severity`, `--ignore-unfixed`)
  * and whether the build fails (`--fail-on SEVERITY` with `--fixable-only`, Trivy's `--exit-code N`,
- * `--fail-on-kev`). A small model that the policy file (issue 5) extends: every rule turns findings
- * into violations, and the gate passes when there are none.
+ * `--fail-on-kev`). The flags are a small policy (model.ts): `gatePolicy` turns them into one, and
+ * evaluate.ts evaluates it — alone here, or together with a policy file in `scan --policy`. Rule ids
+ * stay the flags' own: "fail-on", "exit-code", "kev".
  *
  * Semantics (documented in `scan --help`):
  * - The gate sees only the shown findings: `--severity` and `--ignore-unfixed` narrow both the report
@@ -17,6 +18,11 @@
 import { EXIT_OK, EXIT_POLICY, ShipshapeError } from "../errors.js";
 import type { Finding } from "../match/finding.js";
 import { SEVERITY_ORDER, type Severity } from "../vulndb/records.js";
+import { evaluatePolicies, severityRank } from "./evaluate.js";
+import { emptyPolicy, type Policy, type PolicyResult, type SeverityLimit } from "./model.js";
+
+export type { PolicyResult, PolicyViolation } from "./model.js";
+export { severityRank };
 
 export interface GateOptions {
   /** Severities to show; absent or empty: all. */
@@ -33,34 +39,14 @@ export interface GateOptions {
   failOnKev?: boolean;
 }
 
-/** One reason the gate failed. Issue 5's policy rules produce the same shape. */
-export interface PolicyViolation {
-  /** Which rule: "fail-on", "exit-code", "kev" (policy rules add their own ids). */
-  rule: string;
-  message: string;
-  vulnerability?: string;
-  package?: string;
-  installedVersion?: string;
-  severity?: Severity;
-}
-
-export interface PolicyResult {
-  passed: boolean;
-  violations: PolicyViolation[];
-}
-
 export interface GateResult {
-  /** The findings the report shows (and the gate judged). */
+  /** The findings the report shows (and the gate flags judged). */
   shown: Finding[];
   /** Left out by --severity / --ignore-unfixed (not suppressed: just not shown). */
   hidden: number;
   policy: PolicyResult;
   /** 0 passed; 1, or the --exit-code value, failed. */
   exitCode: number;
-}
-
-export function severityRank(s: Severity): number {
-  return SEVERITY_ORDER.indexOf(s);
 }
 
 /** Whether a finding is shown under these options. */
@@ -72,49 +58,70 @@ export function isShown(f: Finding, options: GateOptions): boolean {
   return true;
 }
 
-function describe(f: Finding): string {
-  const fix = f.fixedVersion ? `, fixed in ${f.fixedVersion}` : ", no fix yet";
-  return `${f.id} (${f.severity}) in ${f.pkgName} ${f.installedVersion}${fix}`;
+/** "At or over S" is "over the severity just below S" (nothing below the lowest: "none"). */
+function ceilingBelow(s: Severity): SeverityLimit {
+  return SEVERITY_ORDER[severityRank(s) - 1] ?? "none";
 }
 
-function violation(rule: string, f: Finding, message: string): PolicyViolation {
-  return {
-    rule,
-    message,
-    vulnerability: f.id,
-    package: f.pkgName,
-    installedVersion: f.installedVersion,
-    severity: f.severity,
-  };
+/** The gate flags as a policy; null when they set no rule (only display filters, or nothing). */
+export function gatePolicy(options: GateOptions): Policy | null {
+  const p = emptyPolicy("command line", "flags");
+  p.ruleNames = {};
+  if (options.failOn !== undefined) {
+    const key = options.fixableOnly ? "vulnerabilities.maxFixableSeverity" : "vulnerabilities.maxSeverity";
+    p.vulnerabilities[options.fixableOnly ? "maxFixableSeverity" : "maxSeverity"] = ceilingBelow(
+      options.failOn,
+    );
+    p.ruleNames[key] = {
+      id: "fail-on",
+      flag: `--fail-on ${options.failOn}${options.fixableOnly ? " --fixable-only" : ""}`,
+      text: `is at or over --fail-on ${options.failOn}`,
+    };
+  }
+  if (options.failOnKev) {
+    p.vulnerabilities.kevForbidden = true;
+    p.ruleNames["vulnerabilities.kevForbidden"] = {
+      id: "kev",
+      flag: "--fail-on-kev",
+      text: "is a known exploited vulnerability (CISA KEV)",
+    };
+  }
+  if ((options.exitCode ?? 0) > 0) {
+    p.vulnerabilities.anyFinding = true;
+    p.ruleNames["vulnerabilities.anyFinding"] = {
+      id: "exit-code",
+      flag: `--exit-code ${options.exitCode}`,
+      text: `remains (--exit-code ${options.exitCode})`,
+    };
+  }
+  return Object.keys(p.ruleNames).length > 0 ? p : null;
 }
 
+/** The process exit code for a policy result: 0 passed; --exit-code N (when set) or 1 failed. */
+export function gateExitCode(policy: PolicyResult, options: GateOptions): number {
+  if (policy.passed) return EXIT_OK;
+  return (options.exitCode ?? 0) > 0 ? (options.exitCode as number) : EXIT_POLICY;
+}
+
+/** The gate flags alone over vulnerability findings (scan without --policy; tests). */
 export function evaluateGate(findings: readonly Finding[], options: GateOptions = {}): GateResult {
   const shown = findings.filter((f) => isShown(f, options));
-  const violations: PolicyViolation[] = [];
-  const threshold = options.failOn === undefined ? null : severityRank(options.failOn);
-  const exitCodeRule = (options.exitCode ?? 0) > 0;
-  for (const f of shown) {
-    // One violation per finding: the most specific rule that caught it.
-    if (options.failOnKev && f.kev) {
-      violations.push(violation("kev", f, `${describe(f)} is a known exploited vulnerability (CISA KEV)`));
-    } else if (
-      threshold !== null &&
-      severityRank(f.severity) >= threshold &&
-      (!options.fixableOnly || f.fixable)
-    ) {
-      violations.push(violation("fail-on", f, `${describe(f)} is at or over --fail-on ${options.failOn}`));
-    } else if (exitCodeRule) {
-      violations.push(violation("exit-code", f, `${describe(f)} remains (--exit-code ${options.exitCode})`));
-    }
-  }
-  const passed = violations.length === 0;
-  const failCode = exitCodeRule ? (options.exitCode as number) : EXIT_POLICY;
-  return {
-    shown,
-    hidden: findings.length - shown.length,
-    policy: { passed, violations },
-    exitCode: passed ? EXIT_OK : failCode,
-  };
+  const flags = gatePolicy(options);
+  const policy = evaluatePolicies(
+    {
+      names: [],
+      transport: "findings",
+      created: null,
+      labels: null,
+      packages: [],
+      vulnerabilities: findings,
+      shown,
+      hygiene: [],
+      grade: null,
+    },
+    flags ? [flags] : [],
+  );
+  return { shown, hidden: findings.length - shown.length, policy, exitCode: gateExitCode(policy, options) };
 }
 
 const SEVERITIES: ReadonlySet<string> = new Set(SEVERITY_ORDER);

@@ -8,7 +8,10 @@
  * ignore file suppressed appear in the testcase's <system-out>, so the report does not hide them.
  * When the scan could not check everything (no data for a namespace, unknown OS), a suite
  * "coverage" has an <error> testcase per gap: a report that could not cover a package must not
- * look green. Text is escaped for XML 1.0 and characters XML cannot carry are replaced by U+FFFD.
+ * look green. When a policy was evaluated (gate flags or a policy file), a suite "policy" has one
+ * testcase per rule checked: a rule with violations has ONE <failure> (type "policy") listing them,
+ * violations a policy exception waived are in its <system-out>. Text is escaped for XML 1.0 and
+ * characters XML cannot carry are replaced by U+FFFD.
  */
 import type { PackageJson } from "../catalog/package.js";
 import type { FindingJson } from "../match/finding.js";
@@ -144,6 +147,39 @@ export function renderJunit(scan: ScanJson): string {
     totalErrors += cases.length;
     suites.push(
       `  <testsuite${attrs({ name: `${image} [coverage]`, tests: cases.length, failures: 0, errors: cases.length, skipped: 0, time: "0" })}>\n${cases.join("\n")}\n  </testsuite>`,
+    );
+  }
+
+  const policy = scan.policy;
+  const ruleIds = [...new Set([...(policy.rules ?? []), ...policy.violations.map((v) => v.rule)])];
+  if (ruleIds.length > 0) {
+    let failures = 0;
+    const cases = ruleIds.map((rule) => {
+      const broken = policy.violations.filter((v) => v.rule === rule);
+      const waived = (policy.waived ?? []).filter((w) => w.rule === rule);
+      const head = `    <testcase${attrs({ classname: `${image}.policy`, name: rule, time: "0" })}`;
+      if (broken.length === 0 && waived.length === 0) return `${head}/>`;
+      const body: string[] = [];
+      if (broken.length > 0) {
+        failures++;
+        const message = `${broken.length} violation${broken.length === 1 ? "" : "s"} of ${rule}${broken[0]?.policy ? ` (${broken[0].policy})` : ""}`;
+        body.push(
+          `      <failure${attrs({ type: "policy", message })}>${xmlText(broken.map((v) => v.message).join("\n"))}</failure>`,
+        );
+      }
+      if (waived.length > 0) {
+        const lines = waived.map(
+          (w) =>
+            `waived ${w.message} — exception ${w.exception.file}:${w.exception.line} until ${w.exception.expires}: ${w.exception.reason}`,
+        );
+        body.push(`      <system-out>${xmlText(lines.join("\n"))}</system-out>`);
+      }
+      return `${head}>\n${body.join("\n")}\n    </testcase>`;
+    });
+    totalTests += cases.length;
+    totalFailures += failures;
+    suites.push(
+      `  <testsuite${attrs({ name: `${image} [policy]`, tests: cases.length, failures, errors: 0, skipped: 0, time: "0" })}>\n${cases.join("\n")}\n  </testsuite>`,
     );
   }
 

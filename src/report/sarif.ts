@@ -18,10 +18,16 @@
  *   keep alerts stable across runs (rule + purl + path).
  * - Suppressed findings are results too, with `suppressions` (kind external: VEX or ignore file,
  *   with the justification), so GitHub shows them as dismissed rather than forgetting them.
+ * - Policy violations (gate flags and policy file) are results of their own rules, `policy/<rule>`
+ *   (`policy/fail-on`, `policy/image.disallowedTags`…), level error, located at the file of the
+ *   package or hygiene finding they are about, else at the image root; violations a policy exception
+ *   waived carry a `suppressions` entry with its reason and expiry. The run's properties carry the
+ *   A–F grade and its reasons.
  */
 import { createHash } from "node:crypto";
 import type { PackageJson } from "../catalog/package.js";
 import type { FindingJson } from "../match/finding.js";
+import type { PolicyViolation, WaivedViolation } from "../policy/model.js";
 import type { Suppression } from "../policy/suppression.js";
 import { VERSION } from "../version.js";
 import type { Severity } from "../vulndb/records.js";
@@ -77,7 +83,8 @@ interface SarifRule {
   name: string;
   shortDescription: { text: string };
   fullDescription: { text: string };
-  helpUri: string;
+  /** Absent for policy rules: there is no public page to point to. */
+  helpUri?: string;
   help: { text: string; markdown: string };
   defaultConfiguration: { level: Level };
   properties: { "security-severity"?: string; tags: string[]; precision: string };
@@ -109,6 +116,37 @@ function ruleFor(id: string, findings: FindingJson[]): SarifRule {
   };
   if (score !== null) rule.properties["security-severity"] = score.toFixed(1);
   return rule;
+}
+
+function policyRuleFor(id: string, v: PolicyViolation): SarifRule {
+  const text = `shipshape policy rule ${v.rule}${v.policy ? ` (${v.policy})` : ""}`;
+  return {
+    id,
+    name: "PolicyViolation",
+    shortDescription: { text: `Policy: ${v.rule}` },
+    fullDescription: { text },
+    help: {
+      text: `${text}. The image broke a rule of the policy the scan evaluated; the result's message says how (policies/README.md in shipshape documents the rules).`,
+      markdown: `**Policy rule \`${v.rule}\`**${v.policy ? ` (set at \`${v.policy}\`)` : ""}\n\nThe image broke a rule of the policy the scan evaluated; each result says how.`,
+    },
+    defaultConfiguration: { level: "error" },
+    properties: { tags: ["security", "policy"], precision: "very-high" },
+  };
+}
+
+/** Where a policy violation points: its hygiene finding's file, its package's file, else the image root. */
+function policyArtifactPath(v: PolicyViolation, packages: Map<string, PackageJson[]>): string {
+  if (v.path) return v.path.replace(/^\/+/, "") || ".";
+  if (v.package) {
+    for (const list of packages.values()) {
+      const p = list.find(
+        (x) => x.name === v.package && (v.installedVersion === undefined || x.version === v.installedVersion),
+      );
+      const at = p?.locations[0]?.path;
+      if (at) return at.replace(/^\/+/, "") || ".";
+    }
+  }
+  return ".";
 }
 
 function suppressionOf(s: Suppression): {
@@ -172,6 +210,59 @@ export function renderSarif(scan: ScanJson): string {
     return result;
   });
 
+  const policyRules = new Map<string, number>();
+  const policyResults = [
+    ...scan.policy.violations.map((v) => ({ v, waived: null as WaivedViolation | null })),
+    ...(scan.policy.waived ?? []).map((w) => ({ v: w as PolicyViolation, waived: w })),
+  ].map(({ v, waived }) => {
+    const id = `policy/${v.rule}`;
+    if (!policyRules.has(id)) {
+      policyRules.set(id, rules.length);
+      rules.push(policyRuleFor(id, v));
+    }
+    const path = policyArtifactPath(v, packages);
+    const result: Record<string, unknown> = {
+      ruleId: id,
+      ruleIndex: policyRules.get(id),
+      level: "error",
+      message: { text: v.message },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: pathUri(path), uriBaseId: "IMAGE_ROOT" },
+            region: { startLine: 1 },
+          },
+          logicalLocations: [
+            { name: v.rule, fullyQualifiedName: `${image.displayName}:${id}`, kind: "policy" },
+          ],
+        },
+      ],
+      partialFingerprints: {
+        "shipshapePolicy/v1": fingerprint(
+          id,
+          v.vulnerability ?? "",
+          v.package ?? "",
+          v.installedVersion ?? "",
+          v.path ?? "",
+          v.check ?? "",
+          v.image ?? "",
+        ),
+      },
+      properties: { policy: v.policy ?? null, ...(v.severity ? { severity: v.severity } : {}) },
+    };
+    if (waived) {
+      const e = waived.exception;
+      result.suppressions = [
+        {
+          kind: "external",
+          status: "accepted",
+          justification: `policy exception ${e.file}:${e.line} until ${e.expires}: ${e.reason}`,
+        },
+      ];
+    }
+    return result;
+  });
+
   const log = {
     $schema: SARIF_SCHEMA_URI,
     version: "2.1.0",
@@ -189,13 +280,16 @@ export function renderSarif(scan: ScanJson): string {
         originalUriBaseIds: {
           IMAGE_ROOT: { description: { text: `The root filesystem of ${image.displayName}` } },
         },
-        results,
+        results: [...results, ...policyResults],
         properties: {
           image: image.displayName,
           reference: scan.source.reference,
           ...(scan.source.manifestDigest ? { manifestDigest: scan.source.manifestDigest } : {}),
           database: scan.database.location,
           policyPassed: scan.policy.passed,
+          ...(scan.policy.files ? { policyFiles: scan.policy.files } : {}),
+          grade: scan.grade.letter,
+          gradeReasons: scan.grade.reasons,
         },
       },
     ],

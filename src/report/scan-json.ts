@@ -3,10 +3,14 @@
  * incomplete) plus
  * - `vulnerabilities`: the shown findings (after --severity / --ignore-unfixed and suppression), each
  *   a FindingJson (src/match/finding.ts), sorted by package, version, id;
- * - `findings`: image hygiene findings (`{rule, severity, title, path?, remediation}`). Always `[]`
- *   until the checks/ layer lands (issue 5); the key is there so consumers can rely on it;
- * - `grade`: the A–F grade `{letter, reasons}`; `null` until the grade/ layer lands (issue 5);
- * - `policy`: `{passed, violations[]}` from the CI gate (src/policy/gate.ts);
+ * - `findings`: image hygiene findings (src/checks/: `{rule, severity, title, path?, layer?, tool?,
+ *   remediation, dockle?}`, severity on the checks' scale critical|high|medium|low|info), most severe
+ *   first; `[]` also when the checks could not run (an SBOM input has no files or config);
+ * - `grade`: the A–F Container Health Index grade `{letter, reasons}` (src/grade/health-index.ts):
+ *   the reasons name the CVEs that set it;
+ * - `policy`: `{passed, violations[]}` from the gate flags and the policy file (src/policy/evaluate.ts),
+ *   plus, when there are any: `files` (policy files evaluated), `rules` (rule ids checked), `waived`
+ *   (violations an exception waived, with the exception) and `expiredExceptions`;
  * - `database`: where the vulnerability data came from and how fresh it is (location without
  *   credentials, builtAt, kind, age, per-feed freshness) and `missingNamespaces` — namespaces the
  *   packages needed that the database has no data for (never read as "no vulnerabilities");
@@ -17,6 +21,9 @@
  *   entries, VEX files, coverage gaps).
  * The other formats (table, SARIF, JUnit, CycloneDX) render from this object.
  */
+
+import type { HygieneFinding } from "../checks/rule.js";
+import type { GradeLetter } from "../grade/health-index.js";
 import type { FindingJson } from "../match/finding.js";
 import { findingJson } from "../match/finding.js";
 import type { PolicyResult } from "../policy/gate.js";
@@ -27,17 +34,11 @@ import type { FeedFreshness } from "../vulndb/freshness.js";
 import { SEVERITY_ORDER, type Severity } from "../vulndb/records.js";
 import { type SbomJson, sbomJson } from "./sbom-json.js";
 
-/** An image hygiene finding (checks/, issue 5). */
-export interface HygieneFindingJson {
-  rule: string;
-  severity: Severity;
-  title: string;
-  path?: string;
-  remediation: string;
-}
+/** An image hygiene finding (src/checks/rule.ts: already plain JSON). */
+export type HygieneFindingJson = HygieneFinding;
 
 export interface GradeJson {
-  letter: string;
+  letter: GradeLetter;
   reasons: string[];
 }
 
@@ -71,7 +72,7 @@ export interface ScanSummaryJson {
 export interface ScanJson extends SbomJson {
   vulnerabilities: FindingJson[];
   findings: HygieneFindingJson[];
-  grade: GradeJson | null;
+  grade: GradeJson;
   policy: PolicyResult;
   database: DatabaseJson;
   suppressed: SuppressedJson[];
@@ -107,8 +108,8 @@ export function scanJson(r: ScanResult): ScanJson {
     ...base,
     warnings: [...base.warnings, ...r.warnings],
     vulnerabilities,
-    findings: [],
-    grade: null,
+    findings: r.hygiene ?? [],
+    grade: { letter: r.grade.letter, reasons: r.grade.reasons },
     policy: r.gate.policy,
     database: {
       location: d.location,

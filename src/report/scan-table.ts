@@ -1,11 +1,14 @@
 /**
  * `scan --format table`: a header (image, OS, database and its age), one line per shown
- * vulnerability, the totals, then what was suppressed and why, expired ignore entries, coverage
- * gaps, the policy verdict and warnings. Plain text (no colours): CI logs keep it readable.
+ * vulnerability, the totals and the A–F grade with the CVEs that set it, then what was suppressed and
+ * why, expired ignore entries, coverage gaps, the policy verdict (violations, waived violations,
+ * expired exceptions) and warnings. Plain text (no colours): CI logs keep it readable.
  */
 import type { ScanJson } from "./scan-json.js";
 
 const TITLE_WIDTH = 60;
+/** Grade reasons shown in the table (the JSON has all of them). */
+const GRADE_REASONS = 5;
 
 function truncate(text: string, width: number): string {
   const one = text.replace(/\s+/g, " ").trim();
@@ -81,6 +84,11 @@ export function renderScanTable(doc: ScanJson): string {
     s.hidden > 0 ? `${s.hidden} not shown (--severity/--ignore-unfixed)` : "",
   ].filter((x) => x !== "");
   out.push(`Total: ${s.total}${bySeverity ? ` (${bySeverity})` : ""}; ${extra.join("; ")}`);
+  out.push(`Grade: ${doc.grade.letter} (Container Health Index)`);
+  for (const r of doc.grade.reasons.slice(0, GRADE_REASONS)) out.push(`  ${r}`);
+  if (doc.grade.reasons.length > GRADE_REASONS) {
+    out.push(`  … ${doc.grade.reasons.length - GRADE_REASONS} more (see --format json)`);
+  }
 
   if (doc.suppressed.length > 0) {
     out.push("", "Suppressed:");
@@ -108,13 +116,29 @@ export function renderScanTable(doc: ScanJson): string {
   for (const i of doc.incomplete) out.push(`INCOMPLETE: ${i.path}: ${i.reason}`);
 
   out.push("");
-  if (doc.policy.passed) {
-    out.push("Policy: passed");
+  const p = doc.policy;
+  const from = p.files ? ` (${p.files.join(", ")})` : "";
+  if (p.passed) {
+    out.push(`Policy: passed${from}`);
   } else {
     out.push(
-      `Policy: FAILED (${doc.policy.violations.length} violation${doc.policy.violations.length === 1 ? "" : "s"})`,
+      `Policy: FAILED${from} (${p.violations.length} violation${p.violations.length === 1 ? "" : "s"})`,
     );
-    for (const v of doc.policy.violations) out.push(`  [${v.rule}] ${v.message}`);
+    for (const v of p.violations) out.push(`  [${v.rule}] ${v.message}`);
+  }
+  if (p.waived && p.waived.length > 0) {
+    out.push("Waived by policy exceptions:");
+    for (const w of p.waived) {
+      out.push(
+        `  [${w.rule}] ${w.message} — ${w.exception.file}:${w.exception.line} until ${w.exception.expires}: ${truncate(w.exception.reason, 100)}`,
+      );
+    }
+  }
+  if (p.expiredExceptions && p.expiredExceptions.length > 0) {
+    out.push("Expired policy exceptions (no longer applied):");
+    for (const e of p.expiredExceptions) {
+      out.push(`  ${e.file}:${e.line}: ${e.scope}, expired ${e.expires} — ${truncate(e.reason, 100)}`);
+    }
   }
   for (const w of doc.warnings) out.push(`warning: ${w}`);
   return `${out.join("\n")}\n`;

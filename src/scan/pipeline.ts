@@ -6,7 +6,13 @@
  * before the image is read, so a malformed input or a stale database in CI mode fails in
  * milliseconds, not after reading a 2 GB image. Then catalog (OS-owned language packages are matched
  * only through their OS package, Trivy's rule, unless detectionPriority is "comprehensive"), match,
- * VEX, ignore file (a finding a VEX statement suppressed is recorded once, as VEX's), gate.
+ * VEX, ignore file (a finding a VEX statement suppressed is recorded once, as VEX's), the A–F grade
+ * (src/grade/health-index.ts), then the policy: the gate flags and the policy file (`--policy`), one
+ * model (src/policy/evaluate.ts).
+ *
+ * Grade inputs: the unsuppressed findings plus those an ignore-file entry accepted (accepting a risk
+ * does not apply its fix); VEX-suppressed findings are not vulnerabilities of this image. Findings
+ * whose fix has no date get their vulnerability's publication date from the database as a fallback.
  *
  * Coverage: "no data" is never "no vulnerabilities". Namespaces the packages needed that the
  * database has no record for (`alpine:3.9` in a database without Alpine data), and OS packages that
@@ -18,13 +24,20 @@
 import type { CatalogResult } from "../catalog/catalog.js";
 import { type CatalogedImage, type CatalogImageOptions, catalogImageResult } from "../catalog/image.js";
 import { OS_PACKAGE_TYPES } from "../catalog/package.js";
+import type { HygieneFinding as CheckFinding } from "../checks/rule.js";
+import { checksAnalysis, type FilesystemCheckResult, imageFindings } from "../checks/run.js";
 import { ShipshapeError } from "../errors.js";
+import { type Grade, type GradeFinding, healthIndexGrade } from "../grade/health-index.js";
 import type { ImageSourceFacts } from "../image/inspect.js";
 import type { Finding } from "../match/finding.js";
 import { matchPackages } from "../match/match.js";
 import { parseContentManifest, resolveRhelScope } from "../match/rhel-scope.js";
-import { evaluateGate, type GateOptions, type GateResult } from "../policy/gate.js";
+import { evaluatePolicies, type HygieneFinding, type PolicySubject } from "../policy/evaluate.js";
+import { type GateOptions, type GateResult, gateExitCode, gatePolicy, isShown } from "../policy/gate.js";
 import { applyIgnoreFile, type IgnoreEntry, type IgnoreFile, readIgnoreFile } from "../policy/ignore-file.js";
+import { imageNamesOf } from "../policy/image-name.js";
+import type { Policy } from "../policy/model.js";
+import { readPolicyFile } from "../policy/policy-file.js";
 import type { SuppressedFinding } from "../policy/suppression.js";
 import { imageIdentity } from "../report/sbom-identity.js";
 import { readVexFile } from "../vex/read.js";
@@ -56,6 +69,8 @@ export interface ScanOptions extends Omit<CatalogImageOptions, "includeOsOwned">
   ignoreFile?: string | null;
   /** VEX files (OpenVEX or CycloneDX VEX). */
   vex?: readonly string[];
+  /** A policy file (path, or `builtin:default`) or a parsed policy, evaluated with the gate flags. */
+  policy?: string | Policy | null;
   /** "Today", for ignore-file expiry and the database age (tests). */
   now?: Date;
 }
@@ -73,7 +88,11 @@ export interface ScanResult {
   /** Every finding that was not suppressed (before the gate's --severity / --ignore-unfixed filter). */
   findings: Finding[];
   suppressed: SuppressedFinding[];
-  /** The gate: which findings are shown, and whether the policy passed. */
+  /** The A–F Container Health Index grade. */
+  grade: Grade;
+  /** Image hygiene findings (src/checks/), most severe first; null when they could not run (an SBOM input). */
+  hygiene: CheckFinding[] | null;
+  /** The gate: which findings are shown, and whether the policy (flags and file) passed. */
   gate: GateResult;
   gateOptions: GateOptions;
   ignoreFile: string | null;
@@ -116,6 +135,7 @@ function catalogOptionsOf(options: ScanOptions): CatalogImageOptions {
     gate: _gate,
     ignoreFile: _ignore,
     vex: _vex,
+    policy: _policy,
     now: _now,
     ...rest
   } = options;
@@ -125,6 +145,8 @@ function catalogOptionsOf(options: ScanOptions): CatalogImageOptions {
 export async function scanImage(reference: string, options: ScanOptions = {}): Promise<ScanResult> {
   const now = options.now ?? new Date();
   const ignore = await loadIgnoreFile(options.ignoreFile);
+  const policyFile =
+    typeof options.policy === "string" ? await readPolicyFile(options.policy) : (options.policy ?? null);
   const vexDocuments: VexDocument[] = [];
   for (const path of options.vex ?? []) vexDocuments.push(await readVexFile(path));
 
@@ -147,11 +169,18 @@ export async function scanImage(reference: string, options: ScanOptions = {}): P
     });
 
     const detectionPriority = options.detectionPriority ?? "precise";
-    const cataloged: CatalogedImage = await catalogImageResult(reference, {
-      ...catalogOptionsOf(options),
-      includeOsOwned: detectionPriority === "comprehensive",
-    });
+    // The hygiene checks' filesystem rules run on the catalog's single read of the layers.
+    const cataloged: CatalogedImage<FilesystemCheckResult> = await catalogImageResult(
+      reference,
+      { ...catalogOptionsOf(options), includeOsOwned: detectionPriority === "comprehensive" },
+      checksAnalysis(),
+    );
     const { source, result: catalog } = cataloged;
+    const checks =
+      cataloged.config && cataloged.analysis
+        ? imageFindings(cataloged.analysis, { config: cataloged.config, source, catalog, now })
+        : null;
+    if (checks) warnings.push(...checks.warnings);
 
     const scope = await rhelScopeOf(catalog, store, warnings);
     const match = await matchPackages(catalog.packages, catalog.os, store, scope ? { cpes: scope } : {});
@@ -174,16 +203,47 @@ export async function scanImage(reference: string, options: ScanOptions = {}): P
       suppressed.push(...vex.suppressed);
     }
     let expiredIgnores: IgnoreEntry[] = [];
+    let accepted: SuppressedFinding[] = [];
     if (ignore) {
       const outcome = applyIgnoreFile(findings, ignore, now);
       findings = outcome.kept;
       suppressed.push(...outcome.suppressed);
+      accepted = outcome.suppressed;
       expiredIgnores = outcome.expired;
       for (const e of expiredIgnores) {
         warnings.push(
           `${ignore.path}:${e.line}: the ignore entry for ${e.id}${e.package ? ` (${e.package})` : ""} expired on ${e.expires}; it no longer suppresses anything`,
         );
       }
+    }
+
+    const grade = healthIndexGrade(await gradeFindings(findings, accepted, store), {
+      now,
+      incomplete: coverageGaps.length > 0 || catalog.incomplete.length > 0,
+    });
+    const gateOptions = options.gate ?? {};
+    const shown = findings.filter((f) => isShown(f, gateOptions));
+    const flags = gatePolicy(gateOptions);
+    const policies = [flags, policyFile].filter((p): p is Policy => p !== null);
+    // Null for an SBOM input (no files, no config): rules on hygiene then report that they could not check.
+    const hygiene: HygieneFinding[] | null = checks ? checks.findings : null;
+    const subject: PolicySubject = {
+      names: imageNamesOf(source),
+      transport: source.transport,
+      resolvedDigest: source.manifestDigest,
+      created: source.created,
+      labels: null,
+      packages: catalog.packages,
+      vulnerabilities: findings,
+      shown,
+      hygiene,
+      grade,
+    };
+    const policy = evaluatePolicies(subject, policies, { now });
+    for (const e of policy.expiredExceptions ?? []) {
+      warnings.push(
+        `${e.file}:${e.line}: the policy exception for ${e.scope} expired on ${e.expires}; it no longer applies`,
+      );
     }
 
     return {
@@ -193,8 +253,15 @@ export async function scanImage(reference: string, options: ScanOptions = {}): P
       database: { ...freshness, missingNamespaces: match.missingNamespaces },
       findings,
       suppressed,
-      gate: evaluateGate(findings, options.gate),
-      gateOptions: options.gate ?? {},
+      grade,
+      hygiene: checks ? checks.findings : null,
+      gate: {
+        shown,
+        hidden: findings.length - shown.length,
+        policy,
+        exitCode: gateExitCode(policy, gateOptions),
+      },
+      gateOptions,
       ignoreFile: ignore?.path ?? null,
       expiredIgnores,
       vexFiles: vexDocuments.map((d) => d.file),
@@ -205,6 +272,31 @@ export async function scanImage(reference: string, options: ScanOptions = {}): P
   } finally {
     if (!options.store) await store.close();
   }
+}
+
+/**
+ * The grade's view of the findings: the kept ones and those an ignore-file entry accepted, with the
+ * vulnerability's publication date for Critical/Important fixes the database gives no date for.
+ */
+async function gradeFindings(
+  kept: readonly Finding[],
+  accepted: readonly SuppressedFinding[],
+  store: VulnStore,
+): Promise<GradeFinding[]> {
+  const all: GradeFinding[] = [
+    ...kept.map((f) => ({ ...f })),
+    ...accepted.map((s) => ({ ...s.finding, acceptedBy: `${s.suppression.file} ${s.suppression.at}` })),
+  ];
+  const undated = all.filter(
+    (f) => f.fixable && f.fixPublished === null && (f.severity === "critical" || f.severity === "high"),
+  );
+  if (undated.length === 0) return all;
+  const records = await store.vulnerabilities([...new Set(undated.flatMap((f) => [f.id, ...f.aliases]))]);
+  for (const f of undated) {
+    const published = [f.id, ...f.aliases].map((id) => records.get(id)?.published).find((p) => p);
+    f.vulnerabilityPublished = published ?? null;
+  }
+  return all;
 }
 
 /**

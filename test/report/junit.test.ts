@@ -26,20 +26,31 @@ describe("JUnit XML", () => {
     expect(root.name).toBe("testsuites");
     const suites = root.children.filter((c) => c.name === "testsuite");
     // The archive's RepoTags say alpine:3.9, which is docker.io/library/alpine:3.9.
-    expect(suites.map((s) => s.attributes.name)).toEqual(["docker.io/library/alpine:3.9 [apk]"]);
-    const cases = all(root, "testcase");
+    // The gate (--fail-on high) was evaluated: its rules are a suite of their own.
+    expect(suites.map((s) => s.attributes.name)).toEqual([
+      "docker.io/library/alpine:3.9 [apk]",
+      "docker.io/library/alpine:3.9 [policy]",
+    ]);
+    const cases = all(suites[0]!, "testcase");
     const packages = new Set(sample.doc.packages.map((p) => `${p.name} ${p.version}`));
     expect(cases.map((c) => c.attributes.name).sort()).toEqual([...packages].sort());
     expect(Number(suites[0]!.attributes.tests)).toBe(cases.length);
-    expect(Number(root.attributes.tests)).toBe(cases.length);
+    expect(Number(root.attributes.tests)).toBe(all(root, "testcase").length);
   });
 
   it("fails exactly the packages with shown vulnerabilities, one <failure> each listing them", () => {
     const root = parseXml(renderJunit(sample.doc));
-    const failing = all(root, "testcase").filter((c) => c.children.some((x) => x.name === "failure"));
+    const apk = root.children.find((s) => s.attributes.name?.endsWith("[apk]"))!;
+    const failing = all(apk, "testcase").filter((c) => c.children.some((x) => x.name === "failure"));
     const vulnerable = new Set(sample.doc.vulnerabilities.map((v) => `${v.pkgName} ${v.installedVersion}`));
     expect(failing.map((c) => c.attributes.name).sort()).toEqual([...vulnerable].sort());
-    expect(Number(root.attributes.failures)).toBe(vulnerable.size);
+    // Plus one failing policy rule (fail-on), with one <failure> listing its violations.
+    expect(Number(root.attributes.failures)).toBe(vulnerable.size + 1);
+    const policy = root.children.find((s) => s.attributes.name?.endsWith("[policy]"))!;
+    const failOn = all(policy, "testcase").find((c) => c.attributes.name === "fail-on")!;
+    const policyFailures = failOn.children.filter((x) => x.name === "failure");
+    expect(policyFailures).toHaveLength(1);
+    for (const v of sample.doc.policy.violations) expect(policyFailures[0]!.text).toContain(v.message);
     for (const c of failing) {
       const failures = c.children.filter((x) => x.name === "failure");
       expect(failures).toHaveLength(1);
@@ -75,7 +86,15 @@ describe("JUnit XML", () => {
   });
 
   it("an image without packages is an empty, well-formed report", () => {
-    const root = parseXml(renderJunit({ ...sample.doc, packages: [], vulnerabilities: [], suppressed: [] }));
+    const root = parseXml(
+      renderJunit({
+        ...sample.doc,
+        packages: [],
+        vulnerabilities: [],
+        suppressed: [],
+        policy: { passed: true, violations: [] },
+      }),
+    );
     expect(root.name).toBe("testsuites");
     expect(root.attributes.tests).toBe("0");
   });

@@ -70,7 +70,7 @@ describe("SARIF 2.1.0", () => {
   });
 
   it("has one rule per vulnerability id with helpUri and GitHub's security-severity (the CVSS score)", () => {
-    const rules = log.runs[0]!.tool.driver.rules;
+    const rules = log.runs[0]!.tool.driver.rules.filter((r) => !r.id.startsWith("policy/"));
     const ids = new Set([...sample.doc.vulnerabilities, ...sample.doc.suppressed].map((f) => f.id));
     expect(rules.map((r) => r.id).sort()).toEqual([...ids].sort());
     const facts = nvdFacts();
@@ -89,12 +89,13 @@ describe("SARIF 2.1.0", () => {
 
   it("has one result per finding, shown and suppressed, each located in the image", () => {
     const run = log.runs[0]!;
-    const shown = run.results.filter((r) => !r.suppressions);
-    const suppressed = run.results.filter((r) => r.suppressions);
+    const vulnerabilityResults = run.results.filter((r) => !r.ruleId.startsWith("policy/"));
+    const shown = vulnerabilityResults.filter((r) => !r.suppressions);
+    const suppressed = vulnerabilityResults.filter((r) => r.suppressions);
     expect(shown).toHaveLength(sample.doc.vulnerabilities.length);
     expect(suppressed).toHaveLength(sample.doc.suppressed.length);
     expect(suppressed.length).toBe(2);
-    for (const r of run.results) {
+    for (const r of vulnerabilityResults) {
       expect(run.tool.driver.rules[r.ruleIndex]?.id).toBe(r.ruleId);
       const uri = r.locations[0]!.physicalLocation.artifactLocation.uri;
       expect(uri).toBe("lib/apk/db/installed");
@@ -112,6 +113,18 @@ describe("SARIF 2.1.0", () => {
     );
   });
 
+  it("has one error result per policy violation, under a policy/<rule> rule, at the package's file", () => {
+    const run = log.runs[0]!;
+    const policy = run.results.filter((r) => r.ruleId.startsWith("policy/"));
+    expect(sample.doc.policy.violations.length).toBeGreaterThan(0);
+    expect(policy.map((r) => r.ruleId)).toEqual(sample.doc.policy.violations.map((v) => `policy/${v.rule}`));
+    for (const r of policy) {
+      expect(run.tool.driver.rules[r.ruleIndex]?.id).toBe(r.ruleId);
+      expect(r.level).toBe("error");
+      expect(r.locations[0]!.physicalLocation.artifactLocation.uri).toBe("lib/apk/db/installed");
+    }
+  });
+
   it("maps severities to levels as GitHub shows them", () => {
     expect(
       ["critical", "high", "medium", "low", "negligible", "unknown"].map((s) => sarifLevel(s as never)),
@@ -119,7 +132,12 @@ describe("SARIF 2.1.0", () => {
   });
 
   it("is valid for a scan without findings too", () => {
-    const empty = { ...sample.doc, vulnerabilities: [], suppressed: [] };
+    const empty = {
+      ...sample.doc,
+      vulnerabilities: [],
+      suppressed: [],
+      policy: { ...sample.doc.policy, passed: true, violations: [] },
+    };
     const doc = JSON.parse(renderSarif(empty)) as SarifLog;
     expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     expect(doc.runs[0]!.results).toEqual([]);

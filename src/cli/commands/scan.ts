@@ -38,6 +38,7 @@ interface ScanFlags extends ImageFlags, DbFlags, DbAgeFlags {
   failOnKev?: boolean;
   ignoreFile?: string;
   vex?: string[];
+  policy?: string;
   detectionPriority: DetectionPriority;
   strict?: boolean;
 }
@@ -123,6 +124,10 @@ export function scanCommand(): Command {
       "fail on any shown vulnerability in CISA's Known Exploited Vulnerabilities catalog",
     )
     .option(
+      "--policy <file>",
+      "a policy file (YAML; builtin:default is the shipped one, modelled on StackRox's defaults): allowed registries, tags, digests, image age, labels, vulnerability ceilings, KEV, minimum grade, forbidden packages/tools/checks, exceptions with expiry; evaluated together with the gate flags",
+    )
+    .option(
       "--ignore-file <file>",
       "vulnerabilities to accept, with reasons and expiry dates (YAML, or Trivy's .trivyignore format; default: ./.shipshapeignore.yaml when present)",
     )
@@ -148,16 +153,21 @@ export function scanCommand(): Command {
     "after",
     `
 Exit codes:
-  0  no vulnerability failed the gate (without --fail-on/--exit-code/--fail-on-kev: always, when the scan completed)
-  1  the gate failed (--fail-on, --fail-on-kev), or n for --exit-code n
-  2  usage error; an image, SBOM, VEX or ignore file that could not be read; no database; a database
+  0  nothing failed the gate or the policy (without --fail-on/--exit-code/--fail-on-kev/--policy: always, when the scan completed)
+  1  the gate (--fail-on, --fail-on-kev) or the policy file failed, or n for --exit-code n
+  2  usage error; an image, SBOM, VEX, ignore or policy file that could not be read; no database; a database
      over its maximum age in CI mode (--ci or env CI=true) unless --skip-db-age-check; a package
      database that could not be read fully (unless --no-strict); in CI mode or with --strict, packages
      the database has no data for (e.g. an Alpine release it does not cover) — the report is still written.
 
 Suppression: a finding named by a VEX statement (latest statement wins) or by an unexpired ignore entry
 is left out of the results and the gate and listed under "suppressed" with the statement or reason.
-Expired ignore entries stop suppressing and are reported.`,
+Expired ignore entries stop suppressing and are reported.
+
+Policy: a policy file's vulnerability rules judge every unsuppressed finding (--severity and
+--ignore-unfixed narrow the report, not the policy); the gate flags judge the shown ones. Exceptions
+in the file waive matching violations until they expire; expired ones are reported. The grade is
+Red Hat's Container Health Index (A–F from the age of the oldest unapplied Critical/Important fix).`,
   );
   cmd.action(async (image: string, flags: ScanFlags) => {
     const gate = gateOptionsFrom(flags);
@@ -183,6 +193,7 @@ Expired ignore entries stop suppressing and are reported.`,
       gate,
       ignoreFile: flags.ignoreFile ?? (await findDefaultIgnoreFile(process.cwd())),
       vex: flags.vex ?? [],
+      policy: flags.policy ?? null,
       onStart: async (totalBytes) => {
         progress = await byteProgress("reading layers", totalBytes, !flags.quiet);
       },
