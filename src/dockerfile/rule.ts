@@ -122,3 +122,22 @@ export function cacheMountTargets(instruction: Instruction): string[] {
 export function hasCacheMount(instruction: Instruction, dir: string): boolean {
   return cacheMountTargets(instruction).some((t) => t.startsWith(dir));
 }
+
+/** Targets of `RUN --mount=type=cache|tmpfs,target=…` (hadolint's cache-or-tmpfs mounts). */
+export function cacheOrTmpfsMountTargets(instruction: Instruction): string[] {
+  const targets: string[] = [];
+  for (const f of instruction.flags) {
+    if (f.name !== "mount" || f.value === null) continue;
+    const o = mountOptions(f.value);
+    const type = o.get("type");
+    if (type !== "cache" && type !== "tmpfs") continue;
+    const target = o.get("target") ?? o.get("dst") ?? o.get("destination");
+    if (target !== undefined) targets.push(target);
+  }
+  return targets;
+}
+
+/** hadolint's hasCacheOrTmpfsMountWith: a cache or tmpfs mount whose target contains `fragment`. */
+export function hasCacheOrTmpfsMountWith(instruction: Instruction, fragment: string): boolean {
+  return cacheOrTmpfsMountTargets(instruction).some((t) => t.includes(fragment));
+}

@@ -386,3 +386,24 @@ export function anyCommand(shell: ParsedShell, test: (cmd: ShellCommand) => bool
 export function noCommand(shell: ParsedShell, test: (cmd: ShellCommand) => boolean): boolean {
   return !shell.commands.some(test);
 }
+
+/** hadolint's cmdsHaveArgs: the command is one of `names` and has one of `args`. */
+export function cmdsHaveArgs(cmd: ShellCommand, names: readonly string[], args: readonly string[]): boolean {
+  return names.includes(cmd.name) && cmd.args.some((a) => args.includes(a.value));
+}
+
+/** hadolint's getFlagArg: the values of `flag` (the argument right after the one it came from). */
+export function flagArgs(cmd: ShellCommand, flag: string): string[] {
+  const values: string[] = [];
+  for (const f of cmd.flags) {
+    if (f.name !== flag) continue;
+    const next = cmd.args.find((a) => a.index === f.argIndex + 1);
+    if (next !== undefined) values.push(next.value);
+  }
+  return values;
+}
+
+/** hadolint's findCommandIndex: position of the first command that passes `test`, or -1. */
+export function commandIndex(shell: ParsedShell, test: (cmd: ShellCommand) => boolean): number {
+  return shell.commands.findIndex(test);
+}
