@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_ERROR, isShipshapeError } from "../errors.js";
 import { VERSION } from "../version.js";
+import { auditCommand } from "./commands/audit.js";
 import { checkCommand } from "./commands/check.js";
 import { dbCommand } from "./commands/db.js";
 import { inspectCommand } from "./commands/inspect.js";
@@ -46,6 +47,7 @@ Environment:
   program.addCommand(checkCommand().exitOverride());
   program.addCommand(lintCommand().exitOverride());
   program.addCommand(dbCommand().exitOverride());
+  program.addCommand(auditCommand().exitOverride());
   return program;
 }
 

@@ -4,9 +4,9 @@
  * the many rules that test the same field extract it once per event.
  *
  * Semantics follow libsinsp's filter checks: a comparison on a field the event does not have is
- * false (so `not x = y` is true for it); on a list field `in` means every value is in the set and
- * `intersects` means at least one is; other operators hold when any value satisfies them (`!=` when
- * none equals the value).
+ * false (so `not x = y` is true for it); on a list field `in` (and `pmatch`) means every value is in
+ * the set and `intersects` means at least one is; other operators hold when any value satisfies them
+ * (`!=` when none equals the value).
  */
 import {
   type BinaryOp,
@@ -230,12 +230,13 @@ export class ConditionCompiler {
     const { spec, get } = this.fieldAt(name, arg, offset, macro);
     const items = this.expand(values);
     if (op === "pmatch") {
+      // Path-prefix membership; on a list field, like `in`, every value must match.
       const prefixes = items.map((p) => (p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p));
       const test = (s: string) => prefixes.some((p) => s === p || s.startsWith(p === "/" ? "/" : `${p}/`));
       return (ctx) => {
         const v = get(ctx);
         if (v === undefined) return false;
-        return typeof v === "string" ? test(v) : v.some(test);
+        return typeof v === "string" ? test(v) : v.length > 0 && v.every(test);
       };
     }
     const set = spec.numeric ? new Set(items.map((i) => canonicalNumber(i))) : new Set(items);

@@ -1,0 +1,16 @@
+/**
+ * `shipshape audit …`: Kubernetes / OpenShift audit logs. This file only assembles the group; each
+ * subcommand lives in ./audit/<name>.ts and loads its engine when it runs.
+ */
+import { Command } from "commander";
+import { auditScanCommand } from "./audit/scan.js";
+
+export function auditCommand(): Command {
+  return new Command("audit")
+    .summary("detect threats in Kubernetes and OpenShift audit logs")
+    .description(
+      "Read kube-apiserver / openshift-apiserver / oauth audit logs (audit.k8s.io/v1 Events) and run " +
+        "Falco-compatible rules over them.",
+    )
+    .addCommand(auditScanCommand().exitOverride());
+}

@@ -1,0 +1,161 @@
+/**
+ * `shipshape audit scan FILE… [--rules FILE]… [--format json|table] [--fail-on PRIORITY]`: run
+ * Falco-compatible rules over audit logs and print one alert per line. Malformed input lines are
+ * summarised on stderr and never stop the scan. The engine (src/audit) loads when the command runs.
+ */
+import { Command, Option } from "commander";
+import type { EventInputProblem } from "../../../audit/event-input.js";
+import type { AuditAlert } from "../../../audit/rules/engine.js";
+import type { Priority } from "../../../audit/rules/priority.js";
+import { EXIT_POLICY, ShipshapeError } from "../../../errors.js";
+
+interface ScanFlags {
+  rules?: string[];
+  format: "json" | "table";
+  failOn?: string;
+  maxLineBytes: string;
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** How many malformed lines per input are listed one by one before only counting. */
+const PROBLEMS_SHOWN = 10;
+
+/** stdout with back-pressure: alerts are batched and the scan waits when the pipe is full. */
+class BufferedOut {
+  private buf: string[] = [];
+  private size = 0;
+
+  async write(text: string): Promise<void> {
+    this.buf.push(text);
+    this.size += text.length;
+    if (this.size >= 64 * 1024) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.buf.length === 0) return;
+    const chunk = this.buf.join("");
+    this.buf = [];
+    this.size = 0;
+    if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once("drain", r));
+  }
+}
+
+function renderJson(a: AuditAlert): string {
+  return `${JSON.stringify({ rule: a.rule, priority: a.priority, time: a.time, output: a.output, auditID: a.auditID })}\n`;
+}
+
+function renderRow(a: AuditAlert): string {
+  return `${a.time}  ${a.priority.padEnd(13)}  ${a.rule}: ${a.output}\n`;
+}
+
+export function auditScanCommand(): Command {
+  return new Command("scan")
+    .summary("run Falco-compatible rules over audit logs and print alerts")
+    .description(
+      "Read Kubernetes audit Events (JSON lines, a JSON array or an EventList; gzip or plain) from " +
+        "each FILE, or stdin for '-' or no FILE, and print an alert for every rule an event matches. " +
+        "Rules are Falco rules files used unchanged (rule, macro, list, append/override, exceptions, " +
+        "the k8saudit plugin's ka.* fields and jevt.value[/pointer]); only rules with source k8s_audit " +
+        "run. Without --rules, shipshape's built-in rules run (exec/attach, secrets read, RBAC " +
+        "escalation, anonymous access, privileged pods, admission and audit changes, node debug, " +
+        "unapproved registries). Malformed lines are reported on stderr with their line numbers.",
+    )
+    .argument("[files...]", "audit log files ('-' for stdin)")
+    .addOption(
+      new Option(
+        "-r, --rules <file>",
+        "Falco rules file; repeat to load several in order (later files append to or override earlier ones)",
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option("-f, --format <format>", "output format").choices(["json", "table"]).default("table"),
+    )
+    .addOption(
+      new Option("--fail-on <priority>", "exit 1 when an alert is at or above this priority (e.g. warning)"),
+    )
+    .addOption(
+      new Option(
+        "--max-line-bytes <n>",
+        "longest line (or JSON document) read; longer ones are skipped",
+      ).default(String(16 * 1024 * 1024)),
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  shipshape audit scan /var/log/kube-apiserver/audit.log
+  zcat audit-*.log.gz | shipshape audit scan --format json -
+  shipshape audit scan audit.log.gz \\
+      --rules falco_rules_lists.yaml --rules k8s_audit_rules.yaml --rules my_overrides.yaml
+  oc adm node-logs --role=master --path=kube-apiserver/audit.log | shipshape audit scan --fail-on warning
+
+Output: --format json prints one alert per line:
+  {"rule":"…","priority":"Warning","time":"<event stageTimestamp>","output":"…","auditID":"…"}
+Priorities, most severe first: Emergency Alert Critical Error Warning Notice Informational Debug.
+
+Exit codes: 0 scanned (alerts or not, unless --fail-on); 1 an alert at or above --fail-on;
+2 usage error, an unreadable input or a rules file that does not load (the message names file:line).`,
+    )
+    .action(async (files: string[], flags: ScanFlags) => {
+      const [{ readAuditEvents, openAuditInput }, engineModule, { parsePriority }] = await Promise.all([
+        import("../../../audit/event-input.js"),
+        import("../../../audit/rules/engine.js"),
+        import("../../../audit/rules/priority.js"),
+      ]);
+      let failOn: Priority | undefined;
+      if (flags.failOn !== undefined) {
+        failOn = parsePriority(flags.failOn);
+        if (failOn === undefined) {
+          throw new ShipshapeError(
+            "usage",
+            `--fail-on ${JSON.stringify(flags.failOn)} is not a priority (emergency, alert, critical, error, warning, notice, info, debug)`,
+          );
+        }
+      }
+      const maxValueBytes = Number(flags.maxLineBytes);
+      if (!Number.isInteger(maxValueBytes) || maxValueBytes < 1024) {
+        throw new ShipshapeError("usage", "--max-line-bytes must be a whole number of at least 1024");
+      }
+      const engine = await engineModule.loadAuditRules(flags.rules ?? engineModule.builtinRulesFiles());
+      for (const note of engine.notes) process.stderr.write(`shipshape: note: ${note}\n`);
+
+      const inputs = files.length === 0 ? ["-"] : files;
+      if (inputs.filter((f) => f === "-").length > 1)
+        throw new ShipshapeError("usage", "stdin ('-') can be read only once");
+      const out = new BufferedOut();
+      const render = flags.format === "json" ? renderJson : renderRow;
+      let failed = false;
+      let alerts = 0;
+      for (const path of inputs) {
+        const { name, chunks } = await openAuditInput(path);
+        let problems = 0;
+        const onProblem = (p: EventInputProblem) => {
+          problems++;
+          if (problems <= PROBLEMS_SHOWN)
+            process.stderr.write(`shipshape: ${p.source}:${p.line}: skipped: ${p.reason}\n`);
+        };
+        let events = 0;
+        try {
+          for await (const { event } of readAuditEvents(chunks, { source: name, maxValueBytes, onProblem })) {
+            events++;
+            for (const alert of engine.evaluate(event)) {
+              alerts++;
+              if (failOn !== undefined && engineModule.atOrAbove(alert.priority, failOn)) failed = true;
+              await out.write(render(alert));
+            }
+          }
+        } finally {
+          await out.flush();
+        }
+        if (problems > 0) {
+          const more = problems > PROBLEMS_SHOWN ? ` (${problems - PROBLEMS_SHOWN} not shown)` : "";
+          process.stderr.write(
+            `shipshape: ${name}: ${problems} malformed line(s) skipped${more}; ${events} event(s) read\n`,
+          );
+        }
+      }
+      if (flags.format === "table" && alerts === 0) process.stderr.write("shipshape: no alerts\n");
+      if (failed) process.exitCode = EXIT_POLICY;
+    });
+}
