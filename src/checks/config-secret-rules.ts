@@ -27,7 +27,7 @@ export function isSensitiveName(name: string): boolean {
 
 /** Whether `NAME=value` looks like a credential; the reason, or null. */
 export function credentialAssignment(name: string, value: string): string | null {
-  const tokens = findSecrets(value, "");
+  const tokens = findSecrets(value, "").filter((t) => !t.placeholder);
   if (tokens.length > 0) return SECRET_KINDS[tokens[0]!.kind].label;
   if (isSensitiveName(name) && !NOT_A_SECRET_VALUE.test(value.trim()))
     return "a literal value under a secret's name";
@@ -77,7 +77,11 @@ export const historySecretRule: ImageRule = {
           }
         }
       }
-      const kinds = new Set(findSecrets(text, "").map((s) => SECRET_KINDS[s.kind].label));
+      const kinds = new Set(
+        findSecrets(text, "")
+          .filter((s) => !s.placeholder)
+          .map((s) => SECRET_KINDS[s.kind].label),
+      );
       if (names.size === 0 && kinds.size === 0) return;
       const what = [...[...names].map((n) => `sets ${n}`), ...[...kinds].map((k) => `contains a ${k}`)].join(
         ", ",

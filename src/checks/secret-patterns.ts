@@ -10,9 +10,13 @@
  *   access key ID);
  * - GitHub (`ghp_ gho_ ghu_ ghs_ ghr_`, `github_pat_`), GitLab (`glpat- gldt- glrt- glptt- glsoat-`),
  *   Slack (`xox?-` tokens, `xapp-` app tokens, incoming-webhook URLs), Google API keys (`AIza…`),
- *   Stripe live keys (`sk_live_`, `rk_live_`);
+ *   Stripe live keys (`sk_live_`, `rk_live_`), Azure storage account keys (`AccountKey=` + 86
+ *   base64 characters + `==`, as in connection strings) and Entra ID (Azure AD) client secrets
+ *   (`xxx8Q~…`, gitleaks' azure-ad-client-secret shape), JSON Web Tokens (`eyJ….eyJ….sig`);
+ * - Google Cloud service-account key files (a JSON `"type": "service_account"` document whose
+ *   `private_key` holds a PEM key): reported as such instead of as a bare private key;
  * - credentials files by their format: `.npmrc` (`_authToken`, `_auth`, `_password` with a literal
- *   value, not `${NPM_TOKEN}`), Docker/Podman auth files (an `auths` entry with `auth`,
+ *   value, not `${NPM_TOKEN}`), `.pypirc` (`password`), Docker/Podman auth files (an `auths` entry with `auth`,
  *   `identitytoken` or `password`), `.git-credentials` (URLs with a password), `.netrc`
  *   (`password`), `.pgpass` (a non-empty password field).
  *
@@ -24,6 +28,13 @@
  * - a 40-character AWS secret needs upper case, lower case and a digit or `/`/`+` (a hex SHA-1 has
  *   no upper case), and an assignment name or a nearby access key ID;
  * - Slack tokens need their numeric team/user parts (documentation's `xoxb-your-token` does not match).
+ *
+ * Documentation placeholders: a token that contains `EXAMPLE` (AWS's documented
+ * `AKIAIOSFODNN7EXAMPLE` / `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`) is still reported but marked
+ * `placeholder`, and the rules report it at `info`: gitleaks' aws-access-token rule allowlists
+ * `.+EXAMPLE$` and Trivy's built-in "examples" allow rule drops any match containing "example", so
+ * neither calls it a leak — but a file with credential-shaped values in an image is worth a line
+ * (a copied `.env`), and a real key next to it is reported at full severity.
  *
  * Work is bounded: every pattern is linear (bounded quantifiers, no nested repetition), private-key
  * candidates and hits per file are capped, and the caller passes at most 1 MiB of text.
@@ -41,11 +52,16 @@ export type SecretKind =
   | "slack-webhook"
   | "google-api-key"
   | "stripe-key"
+  | "azure-storage-key"
+  | "azure-client-secret"
+  | "jwt"
+  | "gcp-service-account-key"
   | "npm-auth-token"
   | "registry-auth"
   | "git-credentials"
   | "netrc-password"
-  | "pgpass-password";
+  | "pgpass-password"
+  | "pypirc-password";
 
 export const SECRET_KINDS: Readonly<Record<SecretKind, { label: string; severity: CheckSeverity }>> = {
   "private-key": { label: "private key", severity: "critical" },
@@ -58,11 +74,16 @@ export const SECRET_KINDS: Readonly<Record<SecretKind, { label: string; severity
   "slack-webhook": { label: "Slack webhook URL", severity: "medium" },
   "google-api-key": { label: "Google API key", severity: "high" },
   "stripe-key": { label: "Stripe live key", severity: "critical" },
+  "azure-storage-key": { label: "Azure storage account key", severity: "critical" },
+  "azure-client-secret": { label: "Azure Entra ID client secret", severity: "critical" },
+  jwt: { label: "JSON Web Token", severity: "medium" },
+  "gcp-service-account-key": { label: "Google Cloud service account key", severity: "critical" },
   "npm-auth-token": { label: "npm registry credential", severity: "high" },
   "registry-auth": { label: "container registry credential", severity: "high" },
   "git-credentials": { label: "Git credentials (URL with a password)", severity: "high" },
   "netrc-password": { label: ".netrc password", severity: "high" },
   "pgpass-password": { label: "PostgreSQL .pgpass password", severity: "high" },
+  "pypirc-password": { label: ".pypirc password", severity: "high" },
 };
 
 export interface SecretHit {
@@ -71,6 +92,8 @@ export interface SecretHit {
   line: number;
   /** For private keys: the PEM type ("RSA", "OPENSSH", "" for PKCS#8). */
   detail?: string;
+  /** The value is a documentation placeholder (contains EXAMPLE): reported at info. */
+  placeholder?: boolean;
 }
 
 /** At most this many hits per file: a dump of 10,000 keys is one finding, not 10,000. */
@@ -80,7 +103,7 @@ const KEY_WINDOW = 64 * 1024;
 
 /** Any token detector could match only if one of these is in the text (case-insensitive). */
 const TOKEN_PREFILTER =
-  /private key|putty-user-key-file|akia|asia|abia|acca|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt|soat)-|xox[abposr]-|xapp-|hooks\.slack\.com|aiza|[sr]k_live_|secret_?access|aws_?secret/i;
+  /private key|putty-user-key-file|akia|asia|abia|acca|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt|soat)-|xox[abposr]-|xapp-|hooks\.slack\.com|aiza|[sr]k_live_|secret_?access|aws_?secret|accountkey=|q~|eyj/i;
 
 /** Not a base64 character: tokens must stand between these (or the text's ends). */
 const B = "(?<![A-Za-z0-9+/])";
@@ -102,7 +125,22 @@ const TOKEN_PATTERNS: readonly { kind: SecretKind; pattern: RegExp }[] = [
   },
   { kind: "google-api-key", pattern: new RegExp(`${B}AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])`, "g") },
   { kind: "stripe-key", pattern: new RegExp(`${B}[sr]k_live_[0-9A-Za-z]{20,99}${E}`, "g") },
+  { kind: "azure-storage-key", pattern: /AccountKey=[A-Za-z0-9+/]{86}==(?![A-Za-z0-9+/=])/g },
+  {
+    kind: "azure-client-secret",
+    pattern: /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/g,
+  },
+  {
+    kind: "jwt",
+    pattern:
+      /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{15,2048}\.eyJ[A-Za-z0-9_-]{15,8192}\.[A-Za-z0-9_-]{16,1024}(?![A-Za-z0-9_-])/g,
+  },
 ];
+
+/** AWS's (and others') documentation values: "EXAMPLE" in the token (see the header). */
+function isPlaceholder(token: string): boolean {
+  return /example/i.test(token);
+}
 
 const AWS_SECRET_ASSIGNMENT =
   /(?:aws_?secret(?:_?access)?_?key|secret_?access_?key)["']?\s{0,8}[:=]{1,2}\s{0,8}["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi;
@@ -199,13 +237,19 @@ function hasSecretShape(token: string): boolean {
   return /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9/+]/.test(token);
 }
 
+function awsSecretHit(line: number, token: string): SecretHit {
+  return isPlaceholder(token)
+    ? { kind: "aws-secret-access-key", line, placeholder: true }
+    : { kind: "aws-secret-access-key", line };
+}
+
 function awsSecrets(text: string, lines: Lines, accessKeyLines: number[], hits: SecretHit[]): void {
   const seen = new Set<number>();
   AWS_SECRET_ASSIGNMENT.lastIndex = 0;
   for (let m = AWS_SECRET_ASSIGNMENT.exec(text); m; m = AWS_SECRET_ASSIGNMENT.exec(text)) {
     if (!hasSecretShape(m[1]!)) continue;
     const line = lines.at(m.index);
-    if (!seen.has(line)) hits.push({ kind: "aws-secret-access-key", line });
+    if (!seen.has(line)) hits.push(awsSecretHit(line, m[1]!));
     seen.add(line);
   }
   if (accessKeyLines.length === 0) return;
@@ -227,7 +271,7 @@ function awsSecrets(text: string, lines: Lines, accessKeyLines: number[], hits: 
     for (let m = FORTY.exec(slice); m; m = FORTY.exec(slice)) {
       if (!hasSecretShape(m[0])) continue;
       const line = lines.at(from + m.index);
-      if (!seen.has(line)) hits.push({ kind: "aws-secret-access-key", line });
+      if (!seen.has(line)) hits.push(awsSecretHit(line, m[0]));
       seen.add(line);
     }
   }
@@ -239,7 +283,7 @@ function tokens(text: string, lines: Lines, hits: SecretHit[]): number[] {
     pattern.lastIndex = 0;
     for (let m = pattern.exec(text); m && hits.length < MAX_HITS_PER_FILE; m = pattern.exec(text)) {
       const line = lines.at(m.index);
-      hits.push({ kind, line });
+      hits.push(isPlaceholder(m[0]) ? { kind, line, placeholder: true } : { kind, line });
       if (kind === "aws-access-key-id") accessKeyLines.push(line);
     }
   }
@@ -318,6 +362,16 @@ function byFileFormat(text: string, path: string, hits: SecretHit[]): void {
     );
   } else if (base === ".netrc" || base === "_netrc") {
     lineHits(text, "netrc-password", (l) => /(?:^|\s)password\s+\S/.test(l), hits);
+  } else if (base === ".pypirc") {
+    lineHits(
+      text,
+      "pypirc-password",
+      (l) => {
+        const m = /^\s*password\s*[:=]\s*(.*)$/.exec(l);
+        return m !== null && literalValue(m[1]!);
+      },
+      hits,
+    );
   } else if (base === ".pgpass") {
     lineHits(
       text,
@@ -332,13 +386,23 @@ function byFileFormat(text: string, path: string, hits: SecretHit[]): void {
   }
 }
 
+/** A Google Cloud service-account key file: its private_key is the service account's credential. */
+const GCP_SERVICE_ACCOUNT = /"type"\s{0,8}:\s{0,8}"service_account"/;
+
 /** Every secret in one file's text; `path` chooses the format-specific detectors. */
 export function findSecrets(text: string, path: string): SecretHit[] {
   const hits: SecretHit[] = [];
   byFileFormat(text, path, hits);
   if (TOKEN_PREFILTER.test(text)) {
     const lines = new Lines(text);
+    const before = hits.length;
     privateKeys(text, lines, hits);
+    if (GCP_SERVICE_ACCOUNT.test(text)) {
+      for (let i = before; i < hits.length; i++) {
+        if (hits[i]!.kind === "private-key")
+          hits[i] = { kind: "gcp-service-account-key", line: hits[i]!.line };
+      }
+    }
     const visible = blankCertificates(text);
     const accessKeyLines = tokens(visible, lines, hits);
     awsSecrets(visible, lines, accessKeyLines, hits);

@@ -10,7 +10,7 @@ import { layerPresence, presenceNote } from "./layer-presence.js";
 import type { FilesystemRule, RuleHit } from "./rule.js";
 import { SECRET_KINDS, type SecretHit } from "./secret-patterns.js";
 import { SECRETS_REQUEST, secretHitsOf } from "./secret-scan.js";
-import { checkSeverityRank } from "./severity.js";
+import { type CheckSeverity, checkSeverityRank } from "./severity.js";
 
 /** Regular files of every layer, with their entry index. */
 function* layerFiles(fs: ImageFilesystem): Generator<{ layer: number; index: number; entry: LayerEntry }> {
@@ -25,10 +25,11 @@ function* layerFiles(fs: ImageFilesystem): Generator<{ layer: number; index: num
 function describeHits(hits: SecretHit[]): string {
   const byKind = new Map<string, number[]>();
   for (const h of hits) {
-    const label =
+    const base =
       h.kind === "private-key" && h.detail
         ? `${h.detail} ${SECRET_KINDS[h.kind].label}`
         : SECRET_KINDS[h.kind].label;
+    const label = h.placeholder ? `${base} (a documentation EXAMPLE value)` : base;
     const lines = byKind.get(label) ?? [];
     if (!lines.includes(h.line)) lines.push(h.line);
     byKind.set(label, lines);
@@ -56,8 +57,9 @@ export const secretFileRule: FilesystemRule = {
       const values = fs.layers[layer]!.analyses.get(index);
       const found = secretHitsOf(values?.[SECRETS_REQUEST.id]);
       if (found.length === 0) continue;
+      // Documentation placeholders (AKIA…EXAMPLE) are worth a line, not an alarm (secret-patterns.ts).
       const severity = found
-        .map((h) => SECRET_KINDS[h.kind].severity)
+        .map((h): CheckSeverity => (h.placeholder ? "info" : SECRET_KINDS[h.kind].severity))
         .reduce((a, b) => (checkSeverityRank(b) > checkSeverityRank(a) ? b : a));
       const note = presenceNote(layerPresence(fs, layer, index, entry.path));
       hits.push({

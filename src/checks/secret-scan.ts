@@ -71,7 +71,7 @@ export function scanFileForSecrets(bytes: Buffer, path: string): SecretHit[] {
 
 export const SECRETS_REQUEST: FileRequest = {
   id: "check-secrets",
-  version: "1",
+  version: "2",
   match: (path, { size }) => isSecretCandidate(path, size),
   maxFileBytes: SECRET_SCAN_MAX_BYTES,
   analyze: (bytes, file) => {
@@ -80,6 +80,7 @@ export const SECRETS_REQUEST: FileRequest = {
     return hits.map((h) => {
       const out: { [key: string]: AnalysisValue } = { kind: h.kind, line: h.line };
       if (h.detail !== undefined) out.detail = h.detail;
+      if (h.placeholder) out.placeholder = true;
       return out;
     });
   },
@@ -91,10 +92,11 @@ export function secretHitsOf(value: AnalysisValue | undefined): SecretHit[] {
   const hits: SecretHit[] = [];
   for (const v of value) {
     if (!v || typeof v !== "object" || Array.isArray(v)) continue;
-    const { kind, line, detail } = v;
+    const { kind, line, detail, placeholder } = v;
     if (typeof kind !== "string" || !(kind in SECRET_KINDS) || typeof line !== "number") continue;
     const hit: SecretHit = { kind: kind as SecretKind, line };
     if (typeof detail === "string") hit.detail = detail;
+    if (placeholder === true) hit.placeholder = true;
     hits.push(hit);
   }
   return hits;

@@ -23,7 +23,11 @@ interface CheckFlags extends ImageFlags {
   output?: string;
   failOn: string;
   maxAge?: string;
+  severity?: string[];
+  ignore?: string[];
 }
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 const SEVERITIES = ["critical", "high", "medium", "low", "info"];
 
@@ -71,28 +75,46 @@ export function checkCommand(): Command {
       "exit 1 when a finding is at or over this severity: critical, high, medium, low, info, or none (never)",
       "high",
     )
+    .option(
+      "--severity <list>",
+      "show only findings of these severities (comma-separated, repeatable): critical, high, medium, low, info",
+      collect,
+    )
+    .option(
+      "--ignore <rule>",
+      "leave out a rule's findings: a rule id (SS1021) or a Dockle code (CIS-DI-0006); comma-separated, repeatable",
+      collect,
+    )
     .option("--max-age <days>", "report images built more than this many days ago (default 90)");
   addImageOptions(cmd);
   cmd.addHelpText(
     "after",
     `
 Exit codes:
-  0  no finding at or over --fail-on (default high)
-  1  a finding at or over --fail-on (with the default: a secret in a layer or in the config, a
-     debugging tool, an account without a password, a sensitive volume, an end-of-life OS)
+  0  no shown finding at or over --fail-on (default high)
+  1  a shown finding at or over --fail-on (with the default: a secret in a layer or in the config,
+     a debugging tool, an account without a password, a sensitive volume, an end-of-life OS)
   2  usage error, or an image that could not be read (an SBOM cannot be checked: it has no files)
+
+--severity and --ignore narrow the report, and --fail-on judges what is shown.
 
 Rules (ids, Dockle codes, what each looks at and how false positives are avoided): src/checks/RULES.md.`,
   );
   cmd.action(async (image: string, flags: CheckFlags) => {
     const failOn = failOnFrom(flags.failOn);
     const maxAgeDays = maxAgeFrom(flags.maxAge);
+    const [{ checkImage }, { checkJson }, { filterFindings, parseIgnoreList, parseSeverityFilter }] =
+      await Promise.all([
+        import("../../checks/run.js"),
+        import("../../checks/check-json.js"),
+        import("../../checks/finding-filter.js"),
+      ]);
+    const filter = {
+      severities: flags.severity ? parseSeverityFilter(flags.severity) : null,
+      ignored: parseIgnoreList(flags.ignore ?? []),
+    };
     const options = await openOptionsFrom(flags);
     let progress: ByteProgress | undefined;
-    const [{ checkImage }, { checkJson }] = await Promise.all([
-      import("../../checks/run.js"),
-      import("../../checks/check-json.js"),
-    ]);
     const result = await checkImage(image, {
       ...options,
       limits: limitsFrom(flags),
@@ -103,7 +125,7 @@ Rules (ids, Dockle codes, what each looks at and how false positives are avoided
       },
       onProgress: (p) => progress?.add(p.bytes),
     }).finally(() => progress?.stop());
-    const doc = checkJson(result, failOn);
+    const doc = checkJson({ ...result, findings: filterFindings(result.findings, filter) }, failOn);
     const text =
       flags.format === "json"
         ? `${JSON.stringify(doc, null, 2)}\n`
