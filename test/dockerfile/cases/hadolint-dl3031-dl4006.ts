@@ -1357,3 +1357,97 @@ export const HADOLINT_EXACT_COUNTS: readonly ExactCountSpec[] = [
     ],
   },
 ];
+
+/**
+ * Ours, not hadolint's spec files: the cases behind hadolint's current DL3032/DL3036 sources (the
+ * first install must come before the first clean; a cache or tmpfs mount at the cache directory is
+ * fine — as its DL3040/DL3060 specs state for dnf and yarn), DL3041's ENV/ARG variables, DL3046's
+ * `--no-log-init`, DL3034's other sub-commands and DL4006 over ONBUILD-free stages.
+ */
+export const SHIPSHAPE_EXTRA_CASES: readonly RuleSpec[] = [
+  {
+    code: "DL3032",
+    source: "shipshape: hadolint src/Hadolint/Rule/DL3032.hs semantics (order, cache mounts)",
+    cases: [
+      yes("clean before install", "RUN yum clean all && yum install -y mariadb-10.4", "catches"),
+      no(
+        "cache mount at /var/cache/yum",
+        "RUN --mount=type=cache,target=/var/cache/yum yum install -y mariadb-10.4",
+        "catchesNot",
+      ),
+      no(
+        "tmpfs mount at /var/cache/yum",
+        "RUN --mount=type=tmpfs,target=/var/cache/yum yum install -y mariadb-10.4",
+        "catchesNot",
+      ),
+      yes(
+        "bind mount is no cache",
+        "RUN --mount=type=bind,target=/var/cache/yum yum install -y mariadb-10.4",
+      ),
+    ],
+  },
+  {
+    code: "DL3036",
+    source: "shipshape: hadolint src/Hadolint/Rule/DL3036.hs semantics (order, cache mounts)",
+    cases: [
+      yes("clean before install", "RUN zypper clean && zypper install -y mariadb=10.4", "catches"),
+      no(
+        "cache mount at /var/cache/zypp",
+        "RUN --mount=type=cache,target=/var/cache/zypp zypper in -y mariadb=10.4",
+        "catchesNot",
+      ),
+      yes("cache mount elsewhere", "RUN --mount=type=cache,target=/tmp zypper in -y mariadb=10.4"),
+    ],
+  },
+  {
+    code: "DL3034",
+    source: "shipshape: hadolint src/Hadolint/Rule/DL3034.hs sub-commands",
+    cases: [
+      yes("remove asks too", "RUN zypper rm httpd"),
+      yes("patch asks too", "RUN zypper patch"),
+      no("refresh does not ask", "RUN zypper refresh"),
+    ],
+  },
+  {
+    code: "DL3041",
+    source: "shipshape: hadolint src/Hadolint/Rule/DL3041.hs variables (ENV of the stage or its base, ARG)",
+    cases: [
+      no("version from an ARG", ["ARG V=1.2", "FROM fedora:40", 'RUN dnf install -y "tomcat-${V}"']),
+      no("version from an ENV of the base stage", [
+        "FROM fedora:40 AS base",
+        "ENV V=1.2",
+        "FROM base",
+        "RUN dnf install -y tomcat-$V",
+      ]),
+      yes("version from an ENV of an unrelated stage", [
+        "FROM fedora:40 AS one",
+        "ENV V=1.2",
+        "FROM fedora:40",
+        "RUN dnf install -y tomcat-$V",
+      ]),
+      no("an .rpm file", "RUN dnf install -y ./tomcat-latest.rpm"),
+      no("groups are not judged", "RUN dnf group install -y development"),
+    ],
+  },
+  {
+    code: "DL3046",
+    source: "shipshape: hadolint src/Hadolint/Rule/DL3046.hs flags",
+    cases: [
+      no("--no-log-init counts as -l", "RUN useradd --no-log-init -u 123456 luser"),
+      yes("inside a chain", "RUN groupadd -g 123456 g && useradd -u 123456 -g g luser", "catches"),
+    ],
+  },
+  {
+    code: "DL4006",
+    source: "shipshape: hadolint src/Hadolint/Rule/DL4006.hs (ash, exec form)",
+    cases: [
+      no("ash with pipefail", [
+        "FROM alpine:3.20",
+        'SHELL ["/bin/ash", "-o", "pipefail", "-c"]',
+        "RUN a | b",
+      ]),
+      yes("a pipe inside a subshell", ["FROM debian:12", "RUN (curl -s x | sh)"]),
+      no("no pipe in a quoted string", ["FROM debian:12", "RUN echo 'a | b'"]),
+    ],
+  },
+];
