@@ -203,3 +203,54 @@ describe("label value formats against independent implementations", () => {
     expect(["not-email", "a@@b", "a..b@c", "@b.c", "a@"].some(isEmail)).toBe(false);
   });
 });
+
+describe("hadolint's RegressionSpec (test/RegressionSpec.hs, stored-file id 60970455299)", () => {
+  const dlFindings = async (text: string) =>
+    (await analyzeDockerfile(text)).filter((f) => f.rule.startsWith("DL") && f.severity !== "ignore");
+
+  it("Comments with backslashes at the end are just comments", async () => {
+    const text = dockerfileText([
+      "FROM alpine:3.6",
+      "# The following comment makes hadolint still complain about DL4006",
+      "# \\",
+      "# should solve DL4006",
+      'SHELL ["/bin/sh", "-o", "pipefail", "-c"]',
+      "# RUN with pipe. causes DL4006, but should be fixed by above SHELL",
+      "RUN echo \"kaka\" | sed 's/a/o/g' >> /root/afile",
+    ]);
+    expect((await analyzeDockerfile(text)).filter((f) => f.rule === "DL4006").map((f) => f.line)).toEqual([
+      7,
+    ]);
+  });
+
+  it("`ARG` can correctly unset variables", async () => {
+    const text = dockerfileText([
+      "FROM alpine:3",
+      "ARG A_WITHOUT_EQ",
+      "ARG A_WITH_EQ=",
+      "HEALTHCHECK NONE",
+      "RUN echo bla",
+    ]);
+    // hadolint's rules only (shipshape's SS rules judge this file too).
+    expect((await analyzeDockerfile(text)).filter((f) => f.rule.startsWith("DL"))).toEqual([]);
+  });
+
+  it("`ARG` or `ENV` does not reset shell name given by SHELL instruction or shell pragma", async () => {
+    const text = dockerfileText([
+      "# escape=`",
+      "# hadolint shell=powershell",
+      "",
+      "ARG WINDOWS_VERSION=ltsc2022",
+      'FROM mcr.microsoft.com/windows/servercore:"${WINDOWS_VERSION}" AS jre-and-war',
+      "# $ProgressPreference: https://github.com/PowerShell/PowerShell/issues/2138#issuecomment-251261324",
+      'SHELL ["powershell", "-Command", "$ErrorActionPreference = \'Stop\'; $ProgressPreference = \'SilentlyContinue\';"]',
+      "",
+      'ARG JAVA_ZIP_URL="Provided by docker-bake.hcl"',
+      "ARG jdkTemp='C:\\jdktemp'",
+      'ARG localArchive="${jdkTemp}\\jdk.zip"',
+      "RUN New-Item -ItemType Directory -Path $env:jdkTemp | Out-Null ; `",
+      "    Invoke-WebRequest $env:JAVA_ZIP_URL -OutFile $env:localArchive",
+    ]);
+    expect(await dlFindings(text)).toEqual([]);
+  });
+});
