@@ -1052,6 +1052,23 @@ export const HADOLINT_DL3031_DL4006: readonly RuleSpec[] = [
     ],
   },
   {
+    code: "DL3066",
+    source: stored("DL3066", "60666807590"),
+    cases: [
+      // The newer spec's case for a UID from an ARG (its other new cases judge only the last stage's
+      // last USER, a later hadolint than HADOLINT-RULES.md's: not transcribed).
+      no("ok: UID is non-numeric, but is a defined ARG", [
+        "ARG APP_UID",
+        "FROM foobar:barfoo",
+        "USER ${APP_UID}",
+      ]),
+      yes("(ours, not in the spec) not ok: UID from an undeclared variable", [
+        "FROM foobar:barfoo",
+        "USER ${APP_UID}",
+      ]),
+    ],
+  },
+  {
     code: "DL3067",
     source: at("DL3067", "a99892edfaa8120bcc31037a0b6e0b55d50e3f0a"),
     cases: [
