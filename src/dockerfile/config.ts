@@ -18,6 +18,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { parse as parseYaml } from "yaml";
 import { describeError, ShipshapeError } from "../errors.js";
+import type { Policy } from "../policy/model.js";
 import { validate } from "../validate.js";
 import type { ReportedSeverity, Severity } from "./rule.js";
 
@@ -32,7 +33,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 const RuleCode = v.pipe(
   v.string(),
-  v.regex(/^(DL|SC|SS)\d{4}$/, "expected a rule code such as DL3008, SC2086 or SS0001"),
+  v.regex(/^(DL|SC|SS)\d{4}$/, "expected a rule code such as DL3008, SC2086 or SS2001"),
 );
 const RuleList = v.pipe(
   v.nullish(v.array(RuleCode)),
@@ -81,6 +82,16 @@ export interface ResolvedLintConfig {
   readonly failureThreshold: FailureThreshold;
   readonly disableIgnorePragma: boolean;
   readonly noFail: boolean;
+  /**
+   * Not a .hadolint.yaml key: the stage the "final stage" rules (SS2xxx) judge, as `docker build
+   * --target`; null: the last stage. Set by `lint --target` / LintOptions.target.
+   */
+  readonly target: string | null;
+  /**
+   * Not a .hadolint.yaml key: the policy files (`lint --policy`) whose base-image and final-stage
+   * rules the SS2009/SS2012–SS2014 rules apply; empty: those rules are off.
+   */
+  readonly policies: readonly Policy[];
 }
 
 export const DEFAULT_FAILURE_THRESHOLD: FailureThreshold = "info";
@@ -102,6 +113,8 @@ export function resolveLintConfig(config: unknown = {}, what = "lint configurati
     failureThreshold: c["failure-threshold"] ?? DEFAULT_FAILURE_THRESHOLD,
     disableIgnorePragma: c["disable-ignore-pragma"] ?? false,
     noFail: c["no-fail"] ?? false,
+    target: null,
+    policies: [],
   };
 }
 

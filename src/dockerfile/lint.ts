@@ -1,19 +1,23 @@
 /**
- * The Dockerfile linter: parse, run every rule (rules/index.ts) over the instructions and, for rules
+ * The Dockerfile linter: parse, run every rule (hadolint's, rules/index.ts, then shipshape's own
+ * SS2xxx, shipshape-rules/index.ts) over the instructions and, for rules
  * that ask, over the ONBUILD triggers; add ShellCheck's findings when a binary is there; then, as
  * hadolint does: drop findings an inline pragma ignores (unless `disable-ignore-pragma`), apply the
  * configured severity overrides, drop `ignored` codes and anything left at severity `ignore`, and
  * sort by line. `lintDockerfile(text, config)` is the API (`config` takes the keys of
  * .hadolint.yaml); `shipshape lint --format json` prints exactly its result.
  */
+
+import type { Policy } from "../policy/model.js";
 import { type LintConfig, type ResolvedLintConfig, resolveLintConfig } from "./config.js";
 import { type Instruction, type ParsedDockerfile, parseDockerfile } from "./parse.js";
 import { isIgnoredByPragma, type Pragmas, readPragmas } from "./pragmas.js";
-import type { ReportedSeverity, RuleContext, Severity } from "./rule.js";
+import type { ReportedSeverity, Rule, RuleContext, Severity } from "./rule.js";
 import { RULES } from "./rules/index.js";
 import { runScript } from "./run-script.js";
 import { loadShellParser, type ParsedShell, type ShellParser } from "./shell.js";
 import { findShellcheck, runShellcheck } from "./shellcheck.js";
+import { SHIPSHAPE_RULES } from "./shipshape-rules/index.js";
 
 export interface LintFinding {
   /** hadolint's code (`DL3008`, `SC2086`) or shipshape's (`SSxxxx`). */
@@ -33,6 +37,12 @@ export interface LintOptions {
    * a string → that executable.
    */
   readonly shellcheck?: boolean | string;
+  /** The stage the final-stage rules judge (`docker build --target`); default: the last one. */
+  readonly target?: string;
+  /** Policy files (readPolicyFile) whose Dockerfile rules SS2009/SS2012–SS2014 apply. */
+  readonly policy?: Policy | readonly Policy[];
+  /** Told once per run when ShellCheck is wanted but not installed (the CLI writes it to stderr). */
+  readonly onShellcheckMissing?: () => void;
 }
 
 export interface RawFinding {
@@ -52,7 +62,9 @@ export async function lintDockerfile(
   config: LintConfig | ResolvedLintConfig = {},
   options: LintOptions = {},
 ): Promise<LintFinding[]> {
-  const resolved = isResolved(config) ? config : resolveLintConfig(config);
+  const base = isResolved(config) ? config : resolveLintConfig(config);
+  const policies = options.policy === undefined ? base.policies : ([] as Policy[]).concat(options.policy);
+  const resolved: ResolvedLintConfig = { ...base, target: options.target ?? base.target, policies };
   const file = parseDockerfile(text, options.file);
   const pragmas = readPragmas(file.comments);
   const raw = runRules(file, resolved, await loadShellParser());
@@ -62,6 +74,7 @@ export async function lintDockerfile(
       : typeof options.shellcheck === "string"
         ? options.shellcheck
         : findShellcheck();
+  if (binary === null && options.shellcheck !== false) options.onShellcheckMissing?.();
   raw.push(...(await runShellcheck(file, pragmas, binary)));
   return finish(raw, resolved, pragmas);
 }
@@ -102,7 +115,8 @@ export function runRules(
   const onbuild: RuleContext = { ...main, onbuild: true };
   const triggers = file.instructions.flatMap((i) => (i.trigger === null ? [] : [i.trigger]));
   const findings: RawFinding[] = [];
-  for (const rule of RULES) {
+  const rules: readonly Rule[] = [...RULES, ...SHIPSHAPE_RULES];
+  for (const rule of rules) {
     const streams: [readonly Instruction[], RuleContext][] = [[file.instructions, main]];
     if (rule.onbuild && triggers.length > 0) streams.push([triggers, onbuild]);
     for (const [stream, ctx] of streams) {

@@ -9,8 +9,11 @@
  *   FROM names (not `scratch`, not an earlier stage), judged exactly as a scanned image's name is
  *   (normalised registry and path, Docker's implicit `latest`). A reference that still holds a
  *   `$VARIABLE` cannot be judged: a registry allow-list or a digest requirement then fails.
- * Exceptions of the file apply (`check:` for lint ids, `image:` for base images). The other rules
- * (vulnerabilities, grade, packages, hygiene, age, labels) are about built images: `scan` checks them.
+ * - `forbidden.packages`, `forbidden.tools`: packages the final stage installs (apt-get/apk/dnf …
+ *   install, not removed again) and the tools they provide (curl, nc, strace …), at the RUN's line.
+ * Exceptions of the file apply (`check:` for lint ids, `image:` for base images, `package:` for
+ * packages). The other rules (vulnerabilities, grade, hygiene, age, labels) are about built images:
+ * `scan` checks them.
  */
 import type { Severity } from "../vulndb/records.js";
 import {
@@ -40,9 +43,18 @@ export interface BaseImage {
   line: number;
 }
 
+/** A package the final stage installs, and the tool it provides when it is one. */
+export interface InstalledPackage {
+  name: string;
+  line: number;
+  tool?: string;
+}
+
 export interface LintPolicyContext {
   /** The FROM images (the linter leaves out `scratch` and references to earlier stages). */
   baseImages?: readonly BaseImage[];
+  /** Packages the final stage installs (and does not remove again). */
+  finalStagePackages?: readonly InstalledPackage[];
   now?: Date;
 }
 
@@ -69,7 +81,39 @@ const LINT_RULES: ReadonlySet<RuleKey> = new Set<RuleKey>([
   "image.allowedRegistries",
   "image.disallowedTags",
   "image.digestRequired",
+  "forbidden.packages",
+  "forbidden.tools",
 ]);
+
+function packageCandidates(installed: readonly InstalledPackage[], policy: Policy, out: Candidate[]): void {
+  const packages = policy.forbidden.packages ?? [];
+  const tools = policy.forbidden.tools ?? [];
+  if (packages.length === 0 && tools.length === 0) return;
+  const badPackage = anyGlob(packages);
+  const badTool = anyGlob(tools);
+  installed.forEach((p, index) => {
+    const add = (key: RuleKey, priority: number, words: string) => {
+      out.push({
+        policy,
+        key,
+        item: `package\0${index}`,
+        priority,
+        violation: {
+          rule: ruleIdOf(policy, key),
+          message: `line ${p.line}: the final stage installs ${words} (${ruleWhere(policy, key)})`,
+          policy: ruleWhere(policy, key),
+          package: p.name,
+          line: p.line,
+        },
+        ctx: { package: p.name, images: [] },
+      });
+    };
+    if (packages.length > 0 && badPackage(p.name))
+      add("forbidden.packages", 0, `package ${p.name}, which is forbidden (forbidden.packages)`);
+    if (tools.length > 0 && p.tool !== undefined && badTool(p.tool))
+      add("forbidden.tools", 1, `${p.tool} (package ${p.name}), a forbidden tool (forbidden.tools)`);
+  });
+}
 
 function lintCandidates(findings: readonly LintFinding[], policy: Policy, out: Candidate[]): void {
   const forbidden = policy.forbidden.rules ?? [];
@@ -160,6 +204,7 @@ export function evaluateLintPolicy(
   const candidates: Candidate[] = [];
   const sets = ruleSets(policies);
   for (const p of sets) baseImageCandidates(context.baseImages ?? [], p, now, candidates);
+  for (const p of sets) packageCandidates(context.finalStagePackages ?? [], p, candidates);
   for (const p of sets) lintCandidates(findings, p, candidates);
   return settle(candidates, policies, now, (key) => LINT_RULES.has(key));
 }

@@ -1,0 +1,104 @@
+/**
+ * What the final stage's RUN instructions install and remove (its chain's RUNs, see final-stage.ts),
+ * for the package-manager, tool and policy rules. Cached per file and target.
+ */
+import type { RuleContext } from "../rule.js";
+import { finalStageOf } from "./final-stage.js";
+import { baseName, installsOf, type PackageManager, removalsOf, removedPaths } from "./package-commands.js";
+
+export interface InstalledPackage {
+  readonly name: string;
+  readonly manager: PackageManager;
+  /** The RUN's line. */
+  readonly line: number;
+}
+
+export interface StageContents {
+  /** Every package installed, in order. */
+  readonly installed: readonly InstalledPackage[];
+  /** Packages some RUN removes again (lower case). */
+  readonly removed: ReadonlySet<string>;
+  /** Absolute paths some `rm` deletes (globs as written). */
+  readonly removedPaths: readonly string[];
+}
+
+const EMPTY: StageContents = { installed: [], removed: new Set(), removedPaths: [] };
+const cache = new WeakMap<object, Map<string, StageContents>>();
+
+export function finalStageContents(ctx: RuleContext): StageContents {
+  const final = finalStageOf(ctx);
+  if (final === null) return EMPTY;
+  let byTarget = cache.get(ctx.file);
+  if (byTarget === undefined) {
+    byTarget = new Map();
+    cache.set(ctx.file, byTarget);
+  }
+  const key = ctx.config.target ?? "";
+  const known = byTarget.get(key);
+  if (known !== undefined) return known;
+  const installed: InstalledPackage[] = [];
+  const removed = new Set<string>();
+  const paths: string[] = [];
+  for (const i of final.instructions) {
+    if (i.keyword !== "RUN") continue;
+    const shell = ctx.shell(i);
+    for (const change of installsOf(shell)) {
+      for (const name of change.packages) installed.push({ name, manager: change.manager, line: i.line });
+    }
+    for (const change of removalsOf(shell))
+      for (const name of change.packages) removed.add(name.toLowerCase());
+    paths.push(...removedPaths(shell));
+  }
+  const contents = { installed, removed, removedPaths: paths };
+  byTarget.set(key, contents);
+  return contents;
+}
+
+/** The packages that hold each manager, and the programs that run it. */
+const MANAGER_PACKAGES: Record<PackageManager, { packages: string[]; programs: string[] }> = {
+  apt: { packages: ["apt"], programs: ["apt", "apt-get"] },
+  apk: { packages: ["apk-tools"], programs: ["apk"] },
+  dnf: { packages: ["dnf", "dnf5"], programs: ["dnf", "dnf-3", "dnf5"] },
+  yum: { packages: ["yum"], programs: ["yum"] },
+  microdnf: { packages: ["microdnf"], programs: ["microdnf"] },
+  tdnf: { packages: ["tdnf"], programs: ["tdnf"] },
+  zypper: { packages: ["zypper"], programs: ["zypper"] },
+};
+
+/** A shell glob over one path element (`apt*`, `apk`) as a RegExp. */
+function globRegExp(glob: string): RegExp {
+  const source = glob
+    .replace(/[.+^${}()|\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${source}$`);
+}
+
+const BIN_DIRECTORIES = new Set([
+  "/bin",
+  "/sbin",
+  "/usr/bin",
+  "/usr/sbin",
+  "/usr/local/bin",
+  "/usr/local/sbin",
+]);
+
+/**
+ * Some RUN of the final stage removes the manager: its package, or its program with `rm` from a
+ * program directory (`rm /usr/bin/apt*`; `rm -rf /var/lib/apt/lists/*` is no removal of apt).
+ */
+export function managerRemoved(contents: StageContents, manager: PackageManager): boolean {
+  const { packages, programs } = MANAGER_PACKAGES[manager];
+  if (packages.some((p) => contents.removed.has(p))) return true;
+  return contents.removedPaths.some((path) => {
+    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+    if (!BIN_DIRECTORIES.has(dir.replace(/\/+$/, ""))) return false;
+    const name = globRegExp(baseName(path));
+    return programs.some((p) => name.test(p));
+  });
+}
+
+/** Programs that run a manager, for messages. */
+export function managerProgram(manager: PackageManager): string {
+  return MANAGER_PACKAGES[manager].programs[0]!;
+}
