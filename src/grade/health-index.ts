@@ -16,7 +16,11 @@
  *   E     | 365 days (shipshape) | —        (shipshape: an Important fix older than 365 days is F)
  *   F     | older                | older
  *
- * Severity mapping: Red Hat's "Critical" is our `critical`, its "Important" our `high`.
+ * Severity mapping: Red Hat's "Critical" is our `critical`, its "Important" our `high`. The severity is
+ * the finding's own (src/match/match.ts): the vendor's rating when the distribution rates the CVE (Red
+ * Hat's Important is stored as `high`, Debian's/Ubuntu's/Alpine's own scales likewise), else GHSA's,
+ * else NVD's, else the CVSS base score's band (≥ 9 critical, ≥ 7 high). Medium, low, negligible and
+ * unknown never affect the grade.
  *
  * Age: from the fix's publication date in the database (`Finding.fixPublished`: the DSA/RHSA/USN/OSV
  * date) to an injectable "now", in whole days (a fix published in the future counts as 0 days).
@@ -29,7 +33,9 @@
  *   may be worse.
  *
  * `reasons` lists the vulnerabilities that set the grade (one line per CVE, packages merged), oldest
- * first, then notes that qualify it (undated fixes, packages that could not be checked).
+ * first, then notes that qualify it (undated fixes, fixes not yet available). A scan that could not
+ * check every package gives `complete: false` and a first reason saying that the letter is a best
+ * case: coverage gaps must never look like a clean A.
  */
 import type { Severity } from "../vulndb/records.js";
 
@@ -99,7 +105,11 @@ export interface GradeFinding {
 export interface GradeOptions {
   /** "Now" for the ages (tests, reproducible reports); default: the current time. */
   now?: Date;
-  /** The scan could not check every package: an A covers only what was checked. */
+  /**
+   * The scan could not check every package (no data for a namespace, an unknown OS, a package
+   * database read only in part): the letter covers only what was checked, so it is the best the image
+   * can have, not its grade. `complete` is then false and the first reason says so.
+   */
   incomplete?: boolean;
 }
 
@@ -120,6 +130,8 @@ export interface GradedFix {
 
 export interface Grade {
   letter: GradeLetter;
+  /** False when the scan could not check every package: the letter is then a best case, not a verdict. */
+  complete: boolean;
   reasons: string[];
   /** The fixes that set the letter (same order as the first reasons). */
   basis: GradedFix[];
@@ -279,10 +291,14 @@ export function healthIndexGrade(findings: readonly GradeFinding[], options: Gra
       `${unfixed} Critical/Important finding(s) have no fix yet: they do not affect the grade (it counts unapplied fixes)`,
     );
   }
-  if (options.incomplete) {
-    reasons.push("not every package could be checked: the grade covers only the packages that were");
+  const complete = options.incomplete !== true;
+  if (!complete) {
+    // First, so that no summary (table, policy message) shows the letter without it.
+    reasons.unshift(
+      `incomplete: not every package could be checked (see the coverage gaps), so ${letter} covers only the packages that were; the image's grade may be worse`,
+    );
   }
-  return { letter, reasons, basis, asOf: now.toISOString() };
+  return { letter, complete, reasons, basis, asOf: now.toISOString() };
 }
 
 /** Is `a` a worse outcome than `b` for the same vulnerability? Worse letter, then older, then dated. */

@@ -13,7 +13,8 @@
  *   registry name (an OCI archive's ref name is only a tag), a required digest for a name without one,
  *   a maximum age when the creation time is unknown (absent, or the Unix epoch that reproducible
  *   builds write), required labels when the labels are unknown (an SBOM input), a minimum grade
- *   without a grade, and hygiene rules when the hygiene checks did not run. Prohibitions fail on
+ *   without a grade or with an incomplete one (not every package checked: the letter is only a best
+ *   case), and hygiene rules when the hygiene checks did not run. Prohibitions fail on
  *   evidence: a finding without a CVSS score is not over a CVSS ceiling (as `unknown` severity ranks
  *   lowest), an image without a tag does not use a disallowed tag.
  * - A policy file's vulnerability rules judge every unsuppressed finding; the gate flags only the
@@ -444,8 +445,24 @@ function gradeCandidates(subject: PolicySubject, policy: Policy, out: Candidate[
     return;
   }
   const g = subject.grade;
-  if (gradeRank(g.letter) <= gradeRank(min)) return;
-  const first = g.reasons[0] ? `: ${g.reasons[0]}` : "";
+  if (gradeRank(g.letter) <= gradeRank(min)) {
+    // An incomplete grade is a best case: it cannot show that the minimum is met.
+    if (g.complete) return;
+    out.push(
+      imageCandidate(
+        policy,
+        "minimumGrade",
+        "",
+        `grade ${g.letter} is incomplete (not every package could be checked), so minimumGrade ${min} cannot be verified`,
+        {},
+        all,
+      ),
+    );
+    return;
+  }
+  // The first CVE that set the letter (an incomplete grade's first reason is the caveat).
+  const lead = g.reasons[g.complete ? 0 : 1];
+  const first = lead ? `: ${lead}` : "";
   const more = g.basis.length > 1 ? ` (and ${g.basis.length - 1} more)` : "";
   out.push(
     imageCandidate(

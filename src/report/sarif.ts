@@ -289,6 +289,7 @@ export function renderSarif(scan: ScanJson): string {
           policyPassed: scan.policy.passed,
           ...(scan.policy.files ? { policyFiles: scan.policy.files } : {}),
           grade: scan.grade.letter,
+          gradeComplete: scan.grade.complete,
           gradeReasons: scan.grade.reasons,
         },
       },

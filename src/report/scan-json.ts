@@ -6,8 +6,9 @@
  * - `findings`: image hygiene findings (src/checks/: `{rule, severity, title, path?, layer?, tool?,
  *   remediation, dockle?}`, severity on the checks' scale critical|high|medium|low|info), most severe
  *   first; `[]` also when the checks could not run (an SBOM input has no files or config);
- * - `grade`: the A–F Container Health Index grade `{letter, reasons}` (src/grade/health-index.ts):
- *   the reasons name the CVEs that set it;
+ * - `grade`: the A–F Container Health Index grade `{letter, complete, reasons}`
+ *   (src/grade/health-index.ts): the reasons name the CVEs that set it; `complete: false` when not
+ *   every package could be checked (the letter is then a best case and the first reason says so);
  * - `policy`: `{passed, violations[]}` from the gate flags and the policy file (src/policy/evaluate.ts),
  *   plus, when there are any: `files` (policy files evaluated), `rules` (rule ids checked), `waived`
  *   (violations an exception waived, with the exception) and `expiredExceptions`;
@@ -39,6 +40,8 @@ export type HygieneFindingJson = HygieneFinding;
 
 export interface GradeJson {
   letter: GradeLetter;
+  /** False when the scan could not check every package: the letter is then only a best case. */
+  complete: boolean;
   reasons: string[];
 }
 
@@ -109,7 +112,7 @@ export function scanJson(r: ScanResult): ScanJson {
     warnings: [...base.warnings, ...r.warnings],
     vulnerabilities,
     findings: r.hygiene ?? [],
-    grade: { letter: r.grade.letter, reasons: r.grade.reasons },
+    grade: { letter: r.grade.letter, complete: r.grade.complete, reasons: r.grade.reasons },
     policy: r.gate.policy,
     database: {
       location: d.location,
