@@ -9,7 +9,13 @@
  */
 import type { HistoryEntry } from "../image/oci.js";
 import type { ImageContext, ImageRule, RuleHit } from "./rule.js";
-import { programOf, type ShellCommand, splitCommands, subcommandOf } from "./shell-words.js";
+import {
+  historyCommandText,
+  programOf,
+  type ShellCommand,
+  splitCommands,
+  subcommandOf,
+} from "./shell-words.js";
 
 const APT = new Set(["apt-get", "apt"]);
 const APT_OPTIONS_WITH_VALUE = new Set([
@@ -31,7 +37,7 @@ interface Step {
 }
 
 function stepsOf(entry: HistoryEntry): Step[] {
-  return splitCommands(entry.created_by ?? "").flatMap((c: ShellCommand) => {
+  return splitCommands(historyCommandText(entry.created_by ?? "")).flatMap((c: ShellCommand) => {
     const p = programOf(c);
     if (!p) return [];
     const sub = subcommandOf(p.args, APT.has(p.program) ? APT_OPTIONS_WITH_VALUE : new Set());

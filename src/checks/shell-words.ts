@@ -129,3 +129,51 @@ export function subcommandOf(
   }
   return null;
 }
+
+/** The next whitespace-separated word of `text` from `at`: [word, index after it], or null at the end. */
+function nextWord(text: string, at: number): [string, number] | null {
+  let i = at;
+  while (i < text.length && /\s/.test(text[i]!)) i++;
+  if (i >= text.length) return null;
+  let j = i;
+  while (j < text.length && !/\s/.test(text[j]!)) j++;
+  return [text.slice(i, j), j];
+}
+
+const SHELL_PROGRAM = /^(?:\S{0,64}\/)?(?:sh|bash|dash|ash|zsh|ksh|mksh)$/;
+
+/**
+ * The command a history `created_by` line ran, without the wrapping the builders add: BuildKit's
+ * `RUN ` prefix and its `|N NAME=value…` build-argument prefix, and the shell invocation
+ * (`/bin/sh -c`, `/bin/bash -o pipefail -c`, `sh -ec`). Without this the first command of every
+ * RUN would be `sh` with arguments; `#(nop)` lines are left as they are.
+ */
+export function historyCommandText(createdBy: string): string {
+  let text = createdBy.length > MAX_CHARS ? createdBy.slice(0, MAX_CHARS) : createdBy;
+  text = text.replace(/^\s*RUN\s+/, "");
+  const args = /^\s*\|(\d{1,3})\s/.exec(text);
+  if (args) {
+    let at = args[0].length;
+    for (let n = Number(args[1]); n > 0; n--) {
+      const w = nextWord(text, at);
+      if (!w || !assignmentOf(w[0])) break;
+      at = w[1];
+    }
+    text = text.slice(at);
+  }
+  const shell = nextWord(text, 0);
+  if (!shell || !SHELL_PROGRAM.test(shell[0])) return text;
+  let at = shell[1];
+  for (let options = 0; options < 16; options++) {
+    const w = nextWord(text, at);
+    if (!w || !w[0].startsWith("-")) return text;
+    at = w[1];
+    if (/^-[a-zA-Z]*c$/.test(w[0])) return text.slice(at);
+    if (w[0] === "-o") {
+      const value = nextWord(text, at);
+      if (!value) return text;
+      at = value[1];
+    }
+  }
+  return text;
+}
