@@ -5,6 +5,25 @@
 import { type CatalogImageOptions, catalogImageResult } from "./catalog/image.js";
 import { type SbomJson, sbomJson } from "./report/sbom-json.js";
 
+export type { AuditEvent, EventOrigin } from "./audit/event.js";
+export {
+  type EventInputOptions,
+  type EventInputProblem,
+  openAuditInput,
+  parseAuditEvents,
+  type ReadEvent,
+  readAuditEvents,
+  toAuditEvent,
+} from "./audit/event-input.js";
+export {
+  type AuditAlert,
+  AuditRuleEngine,
+  atOrAbove,
+  builtinRulesFiles,
+  compileRulesTexts,
+  loadAuditRules,
+} from "./audit/rules/engine.js";
+export { type Priority, parsePriority } from "./audit/rules/priority.js";
 export type { CatalogResult } from "./catalog/catalog.js";
 export { type CatalogedImage, type CatalogImageOptions, catalogImageResult } from "./catalog/image.js";
 export type { OsInfo } from "./catalog/os.js";
