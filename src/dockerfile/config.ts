@@ -9,8 +9,7 @@
  *   failure-threshold: error|warning|info|style|ignore|none   exit 1 at/over it (default info)
  *   disable-ignore-pragma: true             `# hadolint ignore=` pragmas have no effect
  * (hadolint's no-fail, no-color, verbose, format/output-format are accepted; the CLI's flags rule.)
- * Discovery as hadolint: `--config FILE`, else `./.hadolint.yaml|.yml`, else
- * `$XDG_CONFIG_HOME/hadolint.yaml|.yml` (`~/.config` when unset).
+ * Discovery as hadolint: `--config FILE`, else the first of lintConfigCandidates (below).
  */
 import { readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -143,20 +142,30 @@ export async function readLintConfigFile(path: string): Promise<LintConfig> {
   return value as LintConfig;
 }
 
-/** hadolint's search order when no `--config` is given; null when there is none. */
+/**
+ * hadolint's search order when no `--config` is given (its README): `$PWD/.hadolint.yaml`,
+ * `$XDG_CONFIG_HOME/hadolint.yaml` (when set), `$HOME/.config/hadolint.yaml`,
+ * `$HOME/.hadolint/hadolint.yaml`, `$HOME/hadolint/config.yaml`, `$HOME/.hadolint.yaml` — each also
+ * with `.yml`; the first that exists is used. null when there is none.
+ */
+export function lintConfigCandidates(cwd: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const home = env.HOME && env.HOME !== "" ? env.HOME : homedir();
+  const bases = [join(cwd, ".hadolint")];
+  if (env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== "") bases.push(join(env.XDG_CONFIG_HOME, "hadolint"));
+  bases.push(
+    join(home, ".config", "hadolint"),
+    join(home, ".hadolint", "hadolint"),
+    join(home, "hadolint", "config"),
+    join(home, ".hadolint"),
+  );
+  return bases.flatMap((b) => [`${b}.yaml`, `${b}.yml`]);
+}
+
 export async function findLintConfig(
   cwd: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string | null> {
-  const xdg =
-    env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== "" ? env.XDG_CONFIG_HOME : join(homedir(), ".config");
-  const candidates = [
-    join(cwd, ".hadolint.yaml"),
-    join(cwd, ".hadolint.yml"),
-    join(xdg, "hadolint.yaml"),
-    join(xdg, "hadolint.yml"),
-  ];
-  for (const path of candidates) {
+  for (const path of lintConfigCandidates(cwd, env)) {
     try {
       if ((await stat(path)).isFile()) return path;
     } catch {

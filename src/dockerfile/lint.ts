@@ -8,6 +8,7 @@
  * .hadolint.yaml); `shipshape lint --format json` prints exactly its result.
  */
 
+import type { LintPolicyContext } from "../policy/lint-policy.js";
 import type { Policy } from "../policy/model.js";
 import { type LintConfig, type ResolvedLintConfig, resolveLintConfig } from "./config.js";
 import { type Instruction, type ParsedDockerfile, parseDockerfile } from "./parse.js";
@@ -17,7 +18,9 @@ import { RULES } from "./rules/index.js";
 import { runScript } from "./run-script.js";
 import { loadShellParser, type ParsedShell, type ShellParser } from "./shell.js";
 import { findShellcheck, runShellcheck } from "./shellcheck.js";
+import { pulledBaseImages } from "./shipshape-rules/final-stage.js";
 import { SHIPSHAPE_RULES } from "./shipshape-rules/index.js";
+import { finalStageContents, keptPackages } from "./shipshape-rules/stage-contents.js";
 
 export interface LintFinding {
   /** hadolint's code (`DL3008`, `SC2086`) or shipshape's (`SSxxxx`). */
@@ -102,16 +105,7 @@ export function runRules(
   config: ResolvedLintConfig,
   parser: ShellParser,
 ): RawFinding[] {
-  const shells = new Map<Instruction, ParsedShell>();
-  const shell = (i: Instruction): ParsedShell => {
-    let parsed = shells.get(i);
-    if (parsed === undefined) {
-      parsed = parser.parse(runScript(i));
-      shells.set(i, parsed);
-    }
-    return parsed;
-  };
-  const main: RuleContext = { file, config, onbuild: false, shell };
+  const main = ruleContext(file, config, parser);
   const onbuild: RuleContext = { ...main, onbuild: true };
   const triggers = file.instructions.flatMap((i) => (i.trigger === null ? [] : [i.trigger]));
   const findings: RawFinding[] = [];
@@ -131,6 +125,38 @@ export function runRules(
     }
   }
   return findings;
+}
+
+/** The context rules read: the file, the configuration and each RUN's shell, parsed once. */
+function ruleContext(file: ParsedDockerfile, config: ResolvedLintConfig, parser: ShellParser): RuleContext {
+  const shells = new Map<Instruction, ParsedShell>();
+  const shell = (i: Instruction): ParsedShell => {
+    let parsed = shells.get(i);
+    if (parsed === undefined) {
+      parsed = parser.parse(runScript(i));
+      shells.set(i, parsed);
+    }
+    return parsed;
+  };
+  return { file, config, onbuild: false, shell };
+}
+
+/**
+ * What a policy file judges in a Dockerfile besides its findings (src/policy/lint-policy.ts): the
+ * base images every FROM pulls and the packages the final stage installs and keeps.
+ */
+export async function dockerfilePolicyContext(
+  text: string,
+  options: { file?: string; target?: string } = {},
+): Promise<Required<Pick<LintPolicyContext, "baseImages" | "finalStagePackages">>> {
+  const file = parseDockerfile(text, options.file);
+  const config: ResolvedLintConfig = { ...resolveLintConfig({}), target: options.target ?? null };
+  const ctx = ruleContext(file, config, await loadShellParser());
+  const contents = finalStageContents(ctx);
+  return {
+    baseImages: pulledBaseImages(file),
+    finalStagePackages: keptPackages(contents),
+  };
 }
 
 function finish(raw: readonly RawFinding[], config: ResolvedLintConfig, pragmas: Pragmas): LintFinding[] {

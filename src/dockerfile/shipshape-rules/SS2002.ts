@@ -7,7 +7,7 @@
 import { judgeBaseImage } from "./base-images.js";
 import { finalStageOf } from "./final-stage.js";
 import type { ShipshapeRule } from "./shipshape-rule.js";
-import { finalStageContents, managerProgram, managerRemoved } from "./stage-contents.js";
+import { finalStageContents, managerRemoved } from "./stage-contents.js";
 
 export const SS2002: ShipshapeRule = {
   code: "SS2002",
@@ -24,10 +24,9 @@ export const SS2002: ShipshapeRule = {
     const first = contents.installed[0];
     if (first !== undefined) {
       if (!managerRemoved(contents, first.manager)) {
-        const program = managerProgram(first.manager);
         yield {
           line: first.line,
-          message: `The final stage installs packages with ${program} and keeps ${first.manager}; install in a build stage or remove the package manager`,
+          message: `The final stage installs packages with ${first.program} and keeps ${first.manager}; install in a build stage or remove the package manager`,
         };
       }
       return;

@@ -72,6 +72,8 @@ const SYNTAX: readonly ManagerSyntax[] = [
 
 export interface PackageChange {
   readonly manager: PackageManager;
+  /** The command as run (`apt-get`, `microdnf`). */
+  readonly program: string;
   /** Package names, versions/architectures/releases stripped (`curl=7.88*` → `curl`). */
   readonly packages: readonly string[];
 }
@@ -114,7 +116,7 @@ function changeOf(cmd: ShellCommand, kind: "install" | "remove"): PackageChange 
   // The sub-command is the first non-flag word (`apt-get -y install`, `dnf -y --nodocs install`).
   if (at !== 0) return null;
   const packages = words.slice(1).filter(isPackageWord).map(packageName);
-  return { manager: syntax.manager, packages };
+  return { manager: syntax.manager, program: name, packages };
 }
 
 /** Every package installation the script runs. */
@@ -138,6 +140,7 @@ export function removalsOf(shell: ParsedShell): PackageChange[] {
     if (removes) {
       out.push({
         manager: name === "dpkg" ? "apt" : "dnf",
+        program: name,
         packages: argsNoFlags(cmd).filter(isPackageWord).map(packageName),
       });
     }

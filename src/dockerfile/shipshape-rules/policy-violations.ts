@@ -10,8 +10,7 @@ import { evaluateLintPolicy } from "../../policy/lint-policy.js";
 import type { PolicyViolation } from "../../policy/model.js";
 import type { RuleContext, RuleHit } from "../rule.js";
 import { pulledBaseImages } from "./final-stage.js";
-import { finalStageContents } from "./stage-contents.js";
-import { toolOfPackage } from "./tool-packages.js";
+import { finalStageContents, keptPackages } from "./stage-contents.js";
 
 /** Per file: the last evaluation (the three rules of one lint run share it). */
 const cache = new WeakMap<object, { config: object; violations: PolicyViolation[] }>();
@@ -19,13 +18,7 @@ const cache = new WeakMap<object, { config: object; violations: PolicyViolation[
 function violations(ctx: RuleContext): PolicyViolation[] {
   const known = cache.get(ctx.file);
   if (known !== undefined && known.config === ctx.config) return known.violations;
-  const contents = finalStageContents(ctx);
-  const finalStagePackages = contents.installed
-    .filter((p) => !contents.removed.has(p.name.toLowerCase()))
-    .map((p) => {
-      const tool = toolOfPackage(p.name)?.tool;
-      return tool === undefined ? { name: p.name, line: p.line } : { name: p.name, line: p.line, tool };
-    });
+  const finalStagePackages = keptPackages(finalStageContents(ctx));
   const result = evaluateLintPolicy([], ctx.config.policies, {
     baseImages: pulledBaseImages(ctx.file),
     finalStagePackages,

@@ -5,10 +5,13 @@
 import type { RuleContext } from "../rule.js";
 import { finalStageOf } from "./final-stage.js";
 import { baseName, installsOf, type PackageManager, removalsOf, removedPaths } from "./package-commands.js";
+import { toolOfPackage } from "./tool-packages.js";
 
 export interface InstalledPackage {
   readonly name: string;
   readonly manager: PackageManager;
+  /** The command that installed it (`apt-get`). */
+  readonly program: string;
   /** The RUN's line. */
   readonly line: number;
 }
@@ -43,7 +46,8 @@ export function finalStageContents(ctx: RuleContext): StageContents {
     if (i.keyword !== "RUN") continue;
     const shell = ctx.shell(i);
     for (const change of installsOf(shell)) {
-      for (const name of change.packages) installed.push({ name, manager: change.manager, line: i.line });
+      for (const name of change.packages)
+        installed.push({ name, manager: change.manager, program: change.program, line: i.line });
     }
     for (const change of removalsOf(shell))
       for (const name of change.packages) removed.add(name.toLowerCase());
@@ -52,6 +56,16 @@ export function finalStageContents(ctx: RuleContext): StageContents {
   const contents = { installed, removed, removedPaths: paths };
   byTarget.set(key, contents);
   return contents;
+}
+
+/** Installed packages not removed again, with the tool each provides (for the policy). */
+export function keptPackages(contents: StageContents): { name: string; line: number; tool?: string }[] {
+  return contents.installed
+    .filter((p) => !contents.removed.has(p.name.toLowerCase()))
+    .map((p) => {
+      const tool = toolOfPackage(p.name)?.tool;
+      return tool === undefined ? { name: p.name, line: p.line } : { name: p.name, line: p.line, tool };
+    });
 }
 
 /** The packages that hold each manager, and the programs that run it. */
@@ -96,9 +110,4 @@ export function managerRemoved(contents: StageContents, manager: PackageManager)
     const name = globRegExp(baseName(path));
     return programs.some((p) => name.test(p));
   });
-}
-
-/** Programs that run a manager, for messages. */
-export function managerProgram(manager: PackageManager): string {
-  return MANAGER_PACKAGES[manager].programs[0]!;
 }
