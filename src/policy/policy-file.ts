@@ -1,7 +1,8 @@
 /**
  * Reading a policy file: YAML 1.2 (the `yaml` package, with its line counter), validated against
  * policy-schema.ts with valibot, turned into the Policy model (model.ts). Every problem is ONE line
- * naming the file, the line and the key: `policy file p.yaml:7: image.digestRequired must be true or false`.
+ * naming the file, the line and column, the key and what it must be:
+ * `policy file p.yaml:7:3: image.digestRequired must be true or false`.
  * `parsePolicyFile` is pure over the text; `readPolicyFile` adds the size cap and the built-in
  * policies (`builtin:default` is policies/default.yaml, shipped with shipshape).
  */
@@ -80,33 +81,41 @@ function displayPath(path: readonly PathKey[]): string {
   return out;
 }
 
-/** The line of the deepest node of the document on `path` (the key's own line for mapping keys). */
-function lineOf(doc: Document, lines: LineCounter, path: readonly PathKey[]): number {
-  const at = (node: { range?: [number, number, number] | null } | null | undefined) =>
-    node?.range ? lines.linePos(node.range[0]).line : null;
+interface Position {
+  line: number;
+  col: number;
+}
+
+/**
+ * Where the deepest node of the document on `path` starts (for a mapping key: the key itself, so
+ * an error about `digestRequired: yes` points at `digestRequired`), 1-based line and column.
+ */
+function positionOf(doc: Document, lines: LineCounter, path: readonly PathKey[]): Position {
+  const at = (node: { range?: [number, number, number] | null } | null | undefined): Position | null =>
+    node?.range ? lines.linePos(node.range[0]) : null;
   let node: unknown = doc.contents;
-  let line = at(doc.contents as Node | null) ?? 1;
+  let pos = at(doc.contents as Node | null) ?? { line: 1, col: 1 };
   for (const key of path) {
     if (isMap(node)) {
       const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
       if (!pair) break;
-      line = at(pair.key as Node) ?? line;
+      pos = at(pair.key as Node) ?? pos;
       node = pair.value;
     } else if (isSeq(node) && typeof key === "number") {
       const item = node.items[key];
       if (item === undefined) break;
-      line = at(item as Node) ?? line;
+      pos = at(item as Node) ?? pos;
       node = item;
     } else {
       break;
     }
     if (isPair(node)) break;
   }
-  return line;
+  return pos;
 }
 
-function fail(file: string, line: number | null, message: string): never {
-  throw new ShipshapeError("input", `policy file ${file}${line ? `:${line}` : ""}: ${message}`);
+function fail(file: string, pos: Position | null, message: string): never {
+  throw new ShipshapeError("input", `policy file ${file}${pos ? `:${pos.line}:${pos.col}` : ""}: ${message}`);
 }
 
 /** The schema's first issue as one line. */
@@ -114,6 +123,10 @@ function describeIssue(issue: v.BaseIssue<unknown>, path: PathKey[]): string {
   const where = displayPath(path);
   if (issue.type === "strict_object" && issue.expected === "never") {
     const parent = path.slice(0, -1);
+    // A list where a mapping belongs reaches the schema as an object with keys "0", "1"…
+    if (Array.isArray(issue.path?.[issue.path.length - 1]?.input)) {
+      return `${displayPath(parent) || "the policy"} must be a mapping (key: value lines), not a list`;
+    }
     const key = path[path.length - 1];
     const allowed = ALLOWED_KEYS[displayPath(parent).replace(/\[\d+\]/g, "[]")];
     return `unknown key "${String(key)}"${parent.length > 0 ? ` in ${displayPath(parent)}` : ""}${allowed ? ` (allowed: ${allowed.join(", ")})` : ""}`;
@@ -130,11 +143,8 @@ export function parsePolicyFile(text: string, file: string): Policy {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const firstError = doc.errors[0];
   if (firstError) {
-    fail(
-      file,
-      lines.linePos(firstError.pos[0]).line || null,
-      `not valid YAML: ${firstError.message.split("\n")[0]}`,
-    );
+    const pos = lines.linePos(firstError.pos[0]);
+    fail(file, pos.line ? pos : null, `not valid YAML: ${firstError.message.split("\n")[0]}`);
   }
   let js: unknown;
   try {
@@ -144,14 +154,14 @@ export function parsePolicyFile(text: string, file: string): Policy {
   }
   if (js === null || js === undefined) js = {};
   if (typeof js !== "object" || Array.isArray(js))
-    fail(file, 1, "expected a mapping of policy rules (image, vulnerabilities, …)");
+    fail(file, { line: 1, col: 1 }, "expected a mapping of policy rules (image, vulnerabilities, …)");
   const result = v.safeParse(PolicySchema, js);
   if (!result.success) {
     const issue = result.issues[0]!;
     const path = (issue.path ?? []).map((p) => p.key as PathKey);
-    fail(file, lineOf(doc, lines, path), describeIssue(issue, path));
+    fail(file, positionOf(doc, lines, path), describeIssue(issue, path));
   }
-  return toPolicy(result.output, file, (path) => lineOf(doc, lines, path));
+  return toPolicy(result.output, file, (path) => positionOf(doc, lines, path).line);
 }
 
 const RULE_PATHS: Record<PolicyRuleId, PathKey[]> = Object.fromEntries(

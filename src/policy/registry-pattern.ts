@@ -13,7 +13,9 @@
  * below). The host must be written as a host: it contains a `.` or a `:` or is `localhost` (a bare
  * `ubuntu` would be read by Docker as docker.io/library/ubuntu — not what an allow-list entry means).
  * Host names compare case-insensitively (DNS does); paths exactly (they are lower-case by grammar).
- * The legacy `index.docker.io` is docker.io, as in references. Docker Hub's official images live
+ * The legacy `index.docker.io` and the API host `registry-1.docker.io` are docker.io (paths still
+ * compare as written: `registry-1.docker.io/ubuntu` is the `ubuntu` namespace, not
+ * docker.io/library/ubuntu, because only `docker.io` names get the `library/` prefix). Docker Hub's official images live
  * under `docker.io/library`: an entry `docker.io/nginx` means the `nginx` namespace, not the
  * official nginx image, exactly as the path reads.
  */
@@ -34,9 +36,16 @@ export interface RegistryPattern {
   path: string;
 }
 
+/**
+ * Docker Hub's other host names: `index.docker.io` (the legacy name references normalise) and
+ * `registry-1.docker.io` (where its registry API answers, which a user may write in a reference).
+ * All are Docker Hub; a port makes it another host.
+ */
+const DOCKER_HUB_HOSTS: ReadonlySet<string> = new Set([LEGACY_DEFAULT_DOMAIN, "registry-1.docker.io"]);
+
 function normaliseHost(host: string): string {
   const lower = host.toLowerCase();
-  return lower === LEGACY_DEFAULT_DOMAIN ? DEFAULT_DOMAIN : lower;
+  return DOCKER_HUB_HOSTS.has(lower) ? DEFAULT_DOMAIN : lower;
 }
 
 /** Parse an entry; a string is the problem (for the policy's one-line error). */

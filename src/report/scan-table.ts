@@ -84,9 +84,7 @@ export function renderScanTable(doc: ScanJson): string {
     s.hidden > 0 ? `${s.hidden} not shown (--severity/--ignore-unfixed)` : "",
   ].filter((x) => x !== "");
   out.push(`Total: ${s.total}${bySeverity ? ` (${bySeverity})` : ""}; ${extra.join("; ")}`);
-  out.push(
-    `Grade: ${doc.grade.letter}${doc.grade.complete ? "" : " (incomplete)"} (Container Health Index)`,
-  );
+  out.push(`Grade: ${doc.grade.letter}${doc.grade.complete ? "" : " (incomplete)"} (Container Health Index)`);
   for (const r of doc.grade.reasons.slice(0, GRADE_REASONS)) out.push(`  ${r}`);
   if (doc.grade.reasons.length > GRADE_REASONS) {
     out.push(`  … ${doc.grade.reasons.length - GRADE_REASONS} more (see --format json)`);
