@@ -28,6 +28,8 @@ export type { CatalogResult } from "./catalog/catalog.js";
 export { type CatalogedImage, type CatalogImageOptions, catalogImageResult } from "./catalog/image.js";
 export type { OsInfo } from "./catalog/os.js";
 export type { Package, PackageType } from "./catalog/package.js";
+export type { LintConfig } from "./dockerfile/config.js";
+export { type LintFinding, type LintOptions, lintDockerfile } from "./dockerfile/lint.js";
 export { ShipshapeError } from "./errors.js";
 export type { FileRequest } from "./image/file-request.js";
 export { type ImageFilesystem, PathError, readFilesystem } from "./image/filesystem.js";
