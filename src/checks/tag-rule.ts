@@ -19,22 +19,30 @@ interface NameTag {
   digest: boolean;
 }
 
-/** A name's tag: a bare `ref.name` like "3.4" is a tag; "repo[:tag][@digest]" is parsed. */
+/** A reference's tag ("repo[:tag][@digest]"; a bare "alpine" is a repository, so :latest). */
+export function referenceTag(name: string): NameTag | null {
+  const parsed = tryParseNormalizedNamed(name.replace(/^docker:\/\//, ""));
+  if (!("path" in parsed)) return null;
+  return { name, tag: parsed.tag ?? null, digest: parsed.digest !== undefined };
+}
+
+/** An archive's name: a bare `ref.name` like "3.4" is a tag; "repo[:tag][@digest]" is parsed. */
 export function nameTag(name: string): NameTag | null {
   if (!name.includes("/") && !name.includes(":") && !name.includes("@")) {
     // An OCI ref.name is usually just the tag; a bare word could also be a repository, which
     // (without a tag) would mean latest — the tag reading is the common one for layouts.
     return isTag(name) ? { name, tag: name, digest: false } : null;
   }
-  const parsed = tryParseNormalizedNamed(name);
-  if (!("path" in parsed)) return null;
-  return { name, tag: parsed.tag ?? null, digest: parsed.digest !== undefined };
+  return referenceTag(name);
 }
 
 export function imageNames(source: ImageSourceFacts): NameTag[] {
   if (source.transport === "dir" || source.transport === "sbom") return [];
-  const names = source.transport === "registry" ? [source.reference] : source.names;
-  return names.map(nameTag).filter((n): n is NameTag => n !== null);
+  if (source.transport === "registry") {
+    const ref = referenceTag(source.reference);
+    return ref ? [ref] : [];
+  }
+  return source.names.map(nameTag).filter((n): n is NameTag => n !== null);
 }
 
 export const latestTagRule: ImageRule = {
