@@ -39,7 +39,7 @@ export const SS2007: ShipshapeRule = {
         if (reason !== null) {
           yield {
             line: i.line,
-            message: `${i.keyword} ${name} holds ${reason}; pass secrets with RUN --mount=type=secret or at run time`,
+            message: `${i.keyword} ${name} holds ${/^an? /.test(reason) ? reason : `a ${reason}`}; pass secrets with RUN --mount=type=secret or at run time`,
           } satisfies RuleHit;
         }
       }

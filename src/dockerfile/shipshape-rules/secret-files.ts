@@ -21,8 +21,8 @@ const NAMES = new Set([
 ]);
 const EXTENSIONS = new Set([".key", ".p12", ".pfx", ".ppk", ".keystore", ".tfstate"]);
 const CERTIFICATE_WORDS = /cert|(?:^|[-_.])ca(?:[-_.]|$)|chain|bundle|pub/i;
-/** Directories whose whole content is credentials. */
-const DIRECTORIES = /(?:^|\/)\.(?:ssh|aws|gnupg|kube|docker)(?:\/|$)/;
+/** Directories whose whole content is credentials, copied whole (`COPY .aws /root/.aws`). */
+const DIRECTORIES = /(?:^|\/)\.(?:ssh|aws|gnupg|kube|docker)$/;
 
 /** Why a COPY/ADD source or destination looks like a secret, or null. */
 export function secretFileReason(path: string): string | null {
@@ -34,7 +34,6 @@ export function secretFileReason(path: string): string | null {
   const ext = dot > 0 ? base.slice(dot).toLowerCase() : "";
   if (EXTENSIONS.has(ext)) return `extension ${ext}`;
   if (ext === ".pem" && !CERTIFICATE_WORDS.test(base)) return "a .pem private key or credential";
-  if (DIRECTORIES.test(clean)) return `in ${DIRECTORIES.exec(clean)![0].replace(/^\/|\/$/g, "")}`;
-  if (base.startsWith("id_") && base.endsWith(".pub")) return null;
+  if (DIRECTORIES.test(clean)) return `the whole ${base} folder`;
   return credentialFileReason(clean);
 }
