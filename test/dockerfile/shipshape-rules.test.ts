@@ -339,7 +339,7 @@ const CASES: Record<string, readonly Case[]> = {
     { name: "ADD of an http URL", lines: ["FROM alpine:3.20", "ADD http://example.com/x /x"], expect: [2] },
     {
       name: "ADD with --checksum",
-      lines: ["FROM alpine:3.20`, `ADD --checksum=sha256:${`d".repeat(64)} https://example.com/x /x`],
+      lines: ["FROM alpine:3.20", `ADD --checksum=sha256:${"d".repeat(64)} https://example.com/x /x`],
       expect: [],
     },
     { name: "ADD of a local archive", lines: ["FROM alpine:3.20", "ADD rootfs.tar.gz /"], expect: [] },
