@@ -166,7 +166,7 @@ export function historyCommandText(createdBy: string): string {
   let at = shell[1];
   for (let options = 0; options < 16; options++) {
     const w = nextWord(text, at);
-    if (!w || !w[0].startsWith("-")) return text;
+    if (!w?.[0].startsWith("-")) return text;
     at = w[1];
     if (/^-[a-zA-Z]*c$/.test(w[0])) return text.slice(at);
     if (w[0] === "-o") {

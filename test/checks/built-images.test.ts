@@ -46,6 +46,9 @@ function gcpServiceAccountKey(): string {
   )}\n`;
 }
 
+/** A shell/npm variable reference as text: "${NAME}". */
+const varRef = (name: string) => `\${${name}}`;
+
 const GITHUB_TOKEN = `ghp_${randomToken(36)}`;
 const ENV_GITHUB_TOKEN = `ghp_${randomToken(36)}`;
 
@@ -130,8 +133,8 @@ beforeAll(() => {
           "/etc/group": "root:x:0:\napp:x:65532:\n",
           "/etc/shadow": { content: "root:*:19000::::::\napp:!:19000::::::\n", mode: 0o640 },
           "/app/server": { content: "\u007fELF stand-in\n", mode: 0o755 },
-          "/app/.env.example": "AWS_ACCESS_KEY_ID=\nGITHUB_TOKEN=${GITHUB_TOKEN}\n",
-          "/root/.npmrc": "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n",
+          "/app/.env.example": `AWS_ACCESS_KEY_ID=\nGITHUB_TOKEN=${varRef("GITHUB_TOKEN")}\n`,
+          "/root/.npmrc": `//registry.npmjs.org/:_authToken=${varRef("NPM_TOKEN")}\n`,
           // A library's own test key is the library's business (secret-scan.ts).
           "/usr/lib/python3/dist-packages/somelib/tests/key.pem": pkcs8(),
         },
@@ -223,7 +226,7 @@ describe("secrets in layers", () => {
     ]);
   });
 
-  it("templates, ${VAR} references and a library's test key are not secrets", () => {
+  it("templates, $VAR references and a library's test key are not secrets", () => {
     expect(of(clean, "SS1010")).toEqual([]);
     expect(of(clean, "SS1011")).toEqual([]);
   });

@@ -234,11 +234,11 @@ describe("placeholders (documentation EXAMPLE values)", () => {
 });
 
 describe("credentials files by format", () => {
-  it(".npmrc: a literal token, not a ${VAR} reference", () => {
+  it(".npmrc: a literal token, not a $VAR reference", () => {
     expect(kindLines(`//registry.npmjs.org/:_authToken=npm_${random(36)}\n`, "/root/.npmrc")).toEqual([
       ["npm-auth-token", 1],
     ]);
-    expect(kinds("//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n", "/root/.npmrc")).toEqual([]);
+    expect(kinds(`//registry.npmjs.org/:_authToken=\${NPM_TOKEN}\n`, "/root/.npmrc")).toEqual([]);
   });
 
   it(".pypirc, .netrc, .pgpass, .git-credentials", () => {
