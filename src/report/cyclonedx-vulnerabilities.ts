@@ -15,6 +15,12 @@
  *   package is unaffected): response `will_not_fix`, the reason and expiry as `detail`.
  * - The serial number is derived from the image, the packages and the findings (same scan, same
  *   serial), distinct from the plain SBOM's.
+ * - The scan's verdicts are `shipshape:` properties of the BOM's metadata (`grade`, `grade:complete`,
+ *   `grade:reason`, `hygiene:checked`, `hygiene:finding`, `policy:passed`, `policy:file`,
+ *   `policy:violation`, `policy:warning`, `policy:waived`, `policy:expiredException`), and a violation
+ *   about a package also a `shipshape:policy:violation` property of its components: properties are
+ *   what CycloneDX tools import (CycloneDX 1.6 annotations would fit too, but neither the CycloneDX
+ *   library nor common consumers handle them).
  */
 import type * as CDX from "@cyclonedx/cyclonedx-library";
 import type { FindingJson } from "../match/finding.js";
@@ -29,6 +35,11 @@ import { vulnerabilityPublisher } from "./vulnerability-url.js";
 export interface ScanCycloneDxSubject extends CycloneDxSubject {
   vulnerabilities: readonly FindingJson[];
   suppressed: ScanJson["suppressed"];
+  /** The scan's verdicts, carried as `shipshape:` properties (absent: a plain vulnerability BOM). */
+  findings?: ScanJson["findings"];
+  grade?: ScanJson["grade"];
+  policy?: ScanJson["policy"];
+  scan?: Pick<ScanJson["scan"], "hygieneChecked">;
 }
 
 /** CycloneDX 1.6 JSON of a scan (the `scan --format json` object, optionally with full packages). */
@@ -43,6 +54,7 @@ export async function renderScanCycloneDxJson(
   for (const s of scan.suppressed) h.push(`${s.id}\0${s.purl}\0${s.suppression.file}\0${s.suppression.at}`);
   bom.serialNumber = `urn:uuid:${uuidV5(h.join("\n"))}`;
   addVulnerabilities(lib, bom, scan);
+  addVerdicts(lib, bom, scan);
   return serializeBom(lib, bom);
 }
 
@@ -226,5 +238,51 @@ function addVulnerabilities(lib: Lib, bom: CDX.Models.Bom, scan: ScanCycloneDxSu
     if (first.epss) vuln.properties.add(prop("vulnerability:epss", String(first.epss.score)));
     if (g.suppression) vuln.analysis = analysisOf(lib, g.suppression);
     bom.vulnerabilities.add(vuln);
+  }
+}
+
+/**
+ * The grade, the hygiene findings and the policy verdict as properties (CycloneDX has no field for
+ * them; properties are what CycloneDX tools import and show, e.g. Dependency-Track): on the BOM's
+ * metadata, and each violation about a package also on that package's components.
+ */
+function addVerdicts(lib: Lib, bom: CDX.Models.Bom, scan: ScanCycloneDxSubject): void {
+  const prop = (name: string, value: string) => new lib.Models.Property(`${PROPERTY_PREFIX}${name}`, value);
+  const meta = bom.metadata.properties;
+  if (scan.grade) {
+    meta.add(prop("grade", scan.grade.letter));
+    meta.add(prop("grade:complete", String(scan.grade.complete)));
+    for (const r of scan.grade.reasons) meta.add(prop("grade:reason", r));
+  }
+  if (scan.scan) meta.add(prop("hygiene:checked", String(scan.scan.hygieneChecked)));
+  for (const f of scan.findings ?? []) {
+    meta.add(prop("hygiene:finding", `${f.rule} ${f.severity}${f.path ? ` ${f.path}` : ""}: ${f.title}`));
+  }
+  const policy = scan.policy;
+  if (!policy) return;
+  meta.add(prop("policy:passed", String(policy.passed)));
+  for (const file of policy.files ?? []) meta.add(prop("policy:file", file));
+  for (const v of policy.violations) meta.add(prop("policy:violation", `[${v.rule}] ${v.message}`));
+  for (const v of policy.warnings ?? []) meta.add(prop("policy:warning", `[${v.rule}] ${v.message}`));
+  for (const w of policy.waived ?? []) {
+    meta.add(
+      prop(
+        "policy:waived",
+        `[${w.rule}] ${w.message} — exception ${w.exception.file}:${w.exception.line} until ${w.exception.expires}: ${w.exception.reason}`,
+      ),
+    );
+  }
+  for (const e of policy.expiredExceptions ?? []) {
+    meta.add(
+      prop("policy:expiredException", `${e.file}:${e.line}: ${e.scope}, expired ${e.expires} — ${e.reason}`),
+    );
+  }
+  for (const v of policy.violations) {
+    if (v.package === undefined) continue;
+    for (const c of bom.components) {
+      if (c.name === v.package && (v.installedVersion === undefined || c.version === v.installedVersion)) {
+        c.properties.add(prop("policy:violation", `[${v.rule}] ${v.message}`));
+      }
+    }
   }
 }

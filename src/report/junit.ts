@@ -8,12 +8,17 @@
  * ignore file suppressed appear in the testcase's <system-out>, so the report does not hide them.
  * When the scan could not check everything (no data for a namespace, unknown OS), a suite
  * "coverage" has an <error> testcase per gap: a report that could not cover a package must not
- * look green. When a policy was evaluated (gate flags or a policy file), a suite "policy" has one
+ * look green. When the image hygiene checks ran, a suite "hygiene" has one testcase per check: a check
+ * with findings has ONE <failure> (type "hygiene") listing them with the remediation (info-only
+ * findings pass, listed in <system-out>). When a policy was evaluated (gate flags or a policy file), a suite "policy" has one
  * testcase per rule checked: a rule with violations has ONE <failure> (type "policy") listing them,
- * violations a policy exception waived are in its <system-out>. Text is escaped for XML 1.0 and
+ * violations a policy exception waived are in its <system-out>; inform-only rules are passing testcases
+ * with their warnings in <system-out>. Text is escaped for XML 1.0 and
  * characters XML cannot carry are replaced by U+FFFD.
  */
 import type { PackageJson } from "../catalog/package.js";
+import { ALL_RULES } from "../checks/all.js";
+import type { HygieneFinding } from "../checks/rule.js";
 import type { FindingJson } from "../match/finding.js";
 import { SEVERITY_ORDER } from "../vulndb/records.js";
 import { imageIdentity } from "./sbom-identity.js";
@@ -71,6 +76,41 @@ function countsMessage(findings: readonly FindingJson[]): string {
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s}`);
   return `${findings.length} vulnerabilit${findings.length === 1 ? "y" : "ies"}: ${counts.join(", ")}`;
+}
+
+/**
+ * Image hygiene: one testcase per check (every rule that ran), failing with ONE <failure> listing its
+ * findings; a check whose findings are all `info` passes with them in <system-out>.
+ */
+function hygieneSuite(
+  findings: readonly HygieneFinding[],
+  image: string,
+): { xml: string; tests: number; failures: number } {
+  const ids = [...new Set([...ALL_RULES.map((r) => r.id), ...findings.map((f) => f.rule)])].sort();
+  let failures = 0;
+  const cases = ids.map((id) => {
+    const rule = ALL_RULES.find((r) => r.id === id);
+    const found = findings.filter((f) => f.rule === id);
+    const title = rule?.title ?? found[0]?.title ?? id;
+    const head = `    <testcase${attrs({ classname: `${image}.hygiene`, name: `${id} ${title}`, time: "0" })}`;
+    if (found.length === 0) return `${head}/>`;
+    const text = xmlText(
+      [
+        ...found.map((f) => `${f.severity}: ${f.title}${f.path ? ` (${f.path})` : ""}`),
+        `Fix: ${found[0]!.remediation}`,
+      ].join("\n"),
+    );
+    if (found.every((f) => f.severity === "info"))
+      return `${head}>\n      <system-out>${text}</system-out>\n    </testcase>`;
+    failures++;
+    const counts = [...new Set(found.map((f) => f.severity))]
+      .map((sev) => `${found.filter((f) => f.severity === sev).length} ${sev}`)
+      .join(", ");
+    const message = `${found.length} finding${found.length === 1 ? "" : "s"} (${counts})`;
+    return `${head}>\n      <failure${attrs({ type: "hygiene", message })}>${text}</failure>\n    </testcase>`;
+  });
+  const xml = `  <testsuite${attrs({ name: `${image} [hygiene]`, tests: cases.length, failures, errors: 0, skipped: 0, time: "0" })}>\n${cases.join("\n")}\n  </testsuite>`;
+  return { xml, tests: cases.length, failures };
 }
 
 const key = (type: string, name: string, version: string) => `${type}\0${name}\0${version}`;
@@ -150,6 +190,13 @@ export function renderJunit(scan: ScanJson): string {
     );
   }
 
+  if (scan.scan.hygieneChecked) {
+    const suite = hygieneSuite(scan.findings, image);
+    totalTests += suite.tests;
+    totalFailures += suite.failures;
+    suites.push(suite.xml);
+  }
+
   const policy = scan.policy;
   const ruleIds = [...new Set([...(policy.rules ?? []), ...policy.violations.map((v) => v.rule)])];
   if (ruleIds.length > 0) {
@@ -176,6 +223,16 @@ export function renderJunit(scan: ScanJson): string {
       }
       return `${head}>\n${body.join("\n")}\n    </testcase>`;
     });
+    // Inform-only rules: a passing testcase each, their violations in <system-out>.
+    const warned = [...new Set((policy.warnings ?? []).map((w) => w.rule))];
+    for (const rule of warned) {
+      const lines = (policy.warnings ?? [])
+        .filter((w) => w.rule === rule)
+        .map((w) => `warning: ${w.message}`);
+      cases.push(
+        `    <testcase${attrs({ classname: `${image}.policy`, name: `${rule} (inform only)`, time: "0" })}>\n      <system-out>${xmlText(lines.join("\n"))}</system-out>\n    </testcase>`,
+      );
+    }
     totalTests += cases.length;
     totalFailures += failures;
     suites.push(

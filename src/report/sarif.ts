@@ -18,14 +18,22 @@
  *   keep alerts stable across runs (rule + purl + path).
  * - Suppressed findings are results too, with `suppressions` (kind external: VEX or ignore file,
  *   with the justification), so GitHub shows them as dismissed rather than forgetting them.
+ * - Image hygiene findings (src/checks/) are results of their own rules, one per check id (SS1003…):
+ *   the check's title and remediation, Dockle's code as a tag, a representative security-severity of
+ *   its most severe finding (9.5 / 8.0 / 5.5 / 2.0; info none); located at the file they are about,
+ *   else the image root; fingerprinted by rule, path, layer and title (as `check --format sarif`).
  * - Policy violations (gate flags and policy file) are results of their own rules, `policy/<rule>`
  *   (`policy/fail-on`, `policy/image.disallowedTags`…), level error, located at the file of the
  *   package or hygiene finding they are about, else at the image root; violations a policy exception
- *   waived carry a `suppressions` entry with its reason and expiry. The run's properties carry the
- *   A–F grade and its reasons.
+ *   waived carry a `suppressions` entry with its reason and expiry; inform-only rules' violations are
+ *   level warning with `informOnly`. The run's properties carry the A–F grade, whether it is complete,
+ *   and its reasons.
  */
 import { createHash } from "node:crypto";
 import type { PackageJson } from "../catalog/package.js";
+import { ALL_RULES } from "../checks/all.js";
+import type { HygieneFinding } from "../checks/rule.js";
+import type { CheckSeverity } from "../checks/severity.js";
 import type { FindingJson } from "../match/finding.js";
 import type { PolicyViolation, WaivedViolation } from "../policy/model.js";
 import type { Suppression } from "../policy/suppression.js";
@@ -161,6 +169,76 @@ function suppressionOf(s: Suppression): {
   return { kind: "external", status: "accepted", justification: s.reason ? `${why}: ${s.reason}` : why };
 }
 
+const HYGIENE_SCORE: Partial<Record<CheckSeverity, number>> = {
+  critical: 9.5,
+  high: 8.0,
+  medium: 5.5,
+  low: 2.0,
+};
+const HYGIENE_ORDER: readonly CheckSeverity[] = ["info", "low", "medium", "high", "critical"];
+
+function hygieneLevel(s: CheckSeverity): Level {
+  return s === "critical" || s === "high" ? "error" : s === "medium" ? "warning" : "note";
+}
+
+/** Hygiene findings: one rule per check id (its title and remediation), one result per finding. */
+function hygiene(scan: ScanJson, rules: SarifRule[], image: string): Record<string, unknown>[] {
+  const index = new Map<string, number>();
+  for (const id of [...new Set(scan.findings.map((f) => f.rule))].sort()) {
+    const found = scan.findings.filter((f) => f.rule === id);
+    const worst = found.reduce((a, b) =>
+      HYGIENE_ORDER.indexOf(b.severity) > HYGIENE_ORDER.indexOf(a.severity) ? b : a,
+    );
+    const rule = ALL_RULES.find((r) => r.id === id);
+    const title = rule?.title ?? worst.title;
+    const remediation = rule?.remediation ?? worst.remediation;
+    const dockle = rule?.dockle ?? worst.dockle;
+    const sarifRule: SarifRule = {
+      id,
+      name: title.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : "")),
+      shortDescription: { text: `${id}: ${title}` },
+      fullDescription: { text: `${title}${dockle ? ` (Dockle ${dockle})` : ""}` },
+      help: {
+        text: `${title}\nFix: ${remediation}`,
+        markdown: `**${id}: ${title}**${dockle ? ` (Dockle \`${dockle}\`)` : ""}\n\n${remediation}`,
+      },
+      defaultConfiguration: { level: hygieneLevel(rule?.severity ?? worst.severity) },
+      properties: { tags: ["security", "image-hygiene", ...(dockle ? [dockle] : [])], precision: "high" },
+    };
+    const score = HYGIENE_SCORE[worst.severity];
+    if (score !== undefined) sarifRule.properties["security-severity"] = score.toFixed(1);
+    index.set(id, rules.length);
+    rules.push(sarifRule);
+  }
+  return scan.findings.map((f: HygieneFinding) => {
+    const path = (f.path ?? "/").replace(/^\/+/, "") || ".";
+    return {
+      ruleId: f.rule,
+      ruleIndex: index.get(f.rule),
+      level: hygieneLevel(f.severity),
+      message: { text: `${f.title}\nFix: ${f.remediation}` },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: pathUri(path), uriBaseId: "IMAGE_ROOT" },
+            region: { startLine: 1 },
+          },
+          logicalLocations: [{ name: f.rule, fullyQualifiedName: `${image}:${f.rule}`, kind: "check" }],
+        },
+      ],
+      partialFingerprints: {
+        "shipshapeCheck/v1": fingerprint(f.rule, f.path ?? "", String(f.layer ?? ""), f.title),
+      },
+      properties: {
+        severity: f.severity,
+        ...(f.layer !== undefined ? { layer: f.layer } : {}),
+        ...(f.dockle ? { dockle: f.dockle } : {}),
+        ...(f.tool ? { tool: f.tool } : {}),
+      },
+    };
+  });
+}
+
 export function renderSarif(scan: ScanJson): string {
   const packages = new Map<string, PackageJson[]>();
   for (const p of scan.packages) packages.set(p.purl, [...(packages.get(p.purl) ?? []), p]);
@@ -210,11 +288,15 @@ export function renderSarif(scan: ScanJson): string {
     return result;
   });
 
+  const hygieneResults = hygiene(scan, rules, image.displayName);
+
   const policyRules = new Map<string, number>();
   const policyResults = [
-    ...scan.policy.violations.map((v) => ({ v, waived: null as WaivedViolation | null })),
-    ...(scan.policy.waived ?? []).map((w) => ({ v: w as PolicyViolation, waived: w })),
-  ].map(({ v, waived }) => {
+    ...scan.policy.violations.map((v) => ({ v, waived: null as WaivedViolation | null, inform: false })),
+    ...(scan.policy.waived ?? []).map((w) => ({ v: w as PolicyViolation, waived: w, inform: false })),
+    // Inform-only rules: reported, never failing.
+    ...(scan.policy.warnings ?? []).map((v) => ({ v, waived: null as WaivedViolation | null, inform: true })),
+  ].map(({ v, waived, inform }) => {
     const id = `policy/${v.rule}`;
     if (!policyRules.has(id)) {
       policyRules.set(id, rules.length);
@@ -224,7 +306,7 @@ export function renderSarif(scan: ScanJson): string {
     const result: Record<string, unknown> = {
       ruleId: id,
       ruleIndex: policyRules.get(id),
-      level: "error",
+      level: inform ? "warning" : "error",
       message: { text: v.message },
       locations: [
         {
@@ -248,7 +330,11 @@ export function renderSarif(scan: ScanJson): string {
           v.image ?? "",
         ),
       },
-      properties: { policy: v.policy ?? null, ...(v.severity ? { severity: v.severity } : {}) },
+      properties: {
+        policy: v.policy ?? null,
+        ...(v.severity ? { severity: v.severity } : {}),
+        ...(inform ? { informOnly: true } : {}),
+      },
     };
     if (waived) {
       const e = waived.exception;
@@ -280,7 +366,7 @@ export function renderSarif(scan: ScanJson): string {
         originalUriBaseIds: {
           IMAGE_ROOT: { description: { text: `The root filesystem of ${image.displayName}` } },
         },
-        results: [...results, ...policyResults],
+        results: [...results, ...hygieneResults, ...policyResults],
         properties: {
           image: image.displayName,
           reference: scan.source.reference,

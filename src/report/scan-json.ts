@@ -5,7 +5,8 @@
  *   a FindingJson (src/match/finding.ts), sorted by package, version, id;
  * - `findings`: image hygiene findings (src/checks/: `{rule, severity, title, path?, layer?, tool?,
  *   remediation, dockle?}`, severity on the checks' scale critical|high|medium|low|info), most severe
- *   first; `[]` also when the checks could not run (an SBOM input has no files or config);
+ *   first; `[]` also when the checks could not run (an SBOM input has no files or config:
+ *   `scan.hygieneChecked` is then false);
  * - `grade`: the A–F Container Health Index grade `{letter, complete, reasons}`
  *   (src/grade/health-index.ts): the reasons name the CVEs that set it; `complete: false` when not
  *   every package could be checked (the letter is then a best case and the first reason says so);
@@ -90,6 +91,8 @@ export interface ScanJson extends SbomJson {
     expiredIgnores: IgnoreEntry[];
     vexFiles: string[];
     coverageGaps: string[];
+    /** Whether the image hygiene checks ran (not for an SBOM input: no files, no config). */
+    hygieneChecked: boolean;
   };
 }
 
@@ -144,6 +147,7 @@ export function scanJson(r: ScanResult): ScanJson {
       expiredIgnores: r.expiredIgnores,
       vexFiles: r.vexFiles,
       coverageGaps: r.coverageGaps,
+      hygieneChecked: r.hygiene !== null,
     },
   };
 }

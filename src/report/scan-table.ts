@@ -1,12 +1,14 @@
 /**
  * `scan --format table`: a header (image, OS, database and its age), one line per shown
- * vulnerability, the totals and the A–F grade with the CVEs that set it, then what was suppressed and
- * why, expired ignore entries, coverage gaps, the policy verdict (violations, waived violations,
- * expired exceptions) and warnings. Plain text (no colours): CI logs keep it readable.
+ * vulnerability, the totals and the A–F grade with the CVEs that set it ("(incomplete)" when not every
+ * package could be checked), the image hygiene findings, then what was suppressed and why, expired
+ * ignore entries, coverage gaps, the policy verdict (violations, inform-only warnings, waived
+ * violations, expired exceptions) and warnings. Plain text (no colours): CI logs keep it readable.
  */
 import type { ScanJson } from "./scan-json.js";
 
 const TITLE_WIDTH = 60;
+const HYGIENE_WIDTH = 100;
 /** Grade reasons shown in the table (the JSON has all of them). */
 const GRADE_REASONS = 5;
 
@@ -90,6 +92,24 @@ export function renderScanTable(doc: ScanJson): string {
     out.push(`  … ${doc.grade.reasons.length - GRADE_REASONS} more (see --format json)`);
   }
 
+  out.push("");
+  if (!doc.scan.hygieneChecked) {
+    out.push("Image hygiene: not checked (the input has no files or config)");
+  } else if (doc.findings.length === 0) {
+    out.push("Image hygiene: no findings");
+  } else {
+    out.push(`Image hygiene: ${doc.findings.length} finding${doc.findings.length === 1 ? "" : "s"}`);
+    const rows = [["SEVERITY", "RULE", "FINDING"]];
+    for (const f of doc.findings) {
+      rows.push([
+        f.severity,
+        f.dockle ? `${f.rule} (${f.dockle})` : f.rule,
+        truncate(f.title, HYGIENE_WIDTH),
+      ]);
+    }
+    out.push(...columns(rows).map((line) => `  ${line}`));
+  }
+
   if (doc.suppressed.length > 0) {
     out.push("", "Suppressed:");
     for (const x of doc.suppressed) {
@@ -125,6 +145,10 @@ export function renderScanTable(doc: ScanJson): string {
       `Policy: FAILED${from} (${p.violations.length} violation${p.violations.length === 1 ? "" : "s"})`,
     );
     for (const v of p.violations) out.push(`  [${v.rule}] ${v.message}`);
+  }
+  if (p.warnings && p.warnings.length > 0) {
+    out.push(`Policy warnings (inform-only rules, not failing): ${p.warnings.length}`);
+    for (const w of p.warnings) out.push(`  [${w.rule}] ${w.message}`);
   }
   if (p.waived && p.waived.length > 0) {
     out.push("Waived by policy exceptions:");

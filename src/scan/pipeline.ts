@@ -232,7 +232,8 @@ export async function scanImage(reference: string, options: ScanOptions = {}): P
       transport: source.transport,
       resolvedDigest: source.manifestDigest,
       created: source.created,
-      labels: null,
+      // The config's labels ({} when it has none); unknown (null) for an SBOM input.
+      labels: cataloged.config ? (cataloged.config.config?.Labels ?? {}) : null,
       packages: catalog.packages,
       vulnerabilities: findings,
       shown,

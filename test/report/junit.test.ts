@@ -27,8 +27,10 @@ describe("JUnit XML", () => {
     const suites = root.children.filter((c) => c.name === "testsuite");
     // The archive's RepoTags say alpine:3.9, which is docker.io/library/alpine:3.9.
     // The gate (--fail-on high) was evaluated: its rules are a suite of their own.
+    // The image hygiene checks ran: one suite of one case per check.
     expect(suites.map((s) => s.attributes.name)).toEqual([
       "docker.io/library/alpine:3.9 [apk]",
+      "docker.io/library/alpine:3.9 [hygiene]",
       "docker.io/library/alpine:3.9 [policy]",
     ]);
     const cases = all(suites[0]!, "testcase");
@@ -44,8 +46,13 @@ describe("JUnit XML", () => {
     const failing = all(apk, "testcase").filter((c) => c.children.some((x) => x.name === "failure"));
     const vulnerable = new Set(sample.doc.vulnerabilities.map((v) => `${v.pkgName} ${v.installedVersion}`));
     expect(failing.map((c) => c.attributes.name).sort()).toEqual([...vulnerable].sort());
-    // Plus one failing policy rule (fail-on), with one <failure> listing its violations.
-    expect(Number(root.attributes.failures)).toBe(vulnerable.size + 1);
+    // Plus one failing case per hygiene check with findings above info, and one failing policy
+    // rule (fail-on), with one <failure> listing its violations.
+    const failingChecks = new Set(
+      sample.doc.findings.filter((f) => f.severity !== "info").map((f) => f.rule),
+    );
+    expect(failingChecks.size).toBeGreaterThan(0);
+    expect(Number(root.attributes.failures)).toBe(vulnerable.size + failingChecks.size + 1);
     const policy = root.children.find((s) => s.attributes.name?.endsWith("[policy]"))!;
     const failOn = all(policy, "testcase").find((c) => c.attributes.name === "fail-on")!;
     const policyFailures = failOn.children.filter((x) => x.name === "failure");
@@ -60,6 +67,29 @@ describe("JUnit XML", () => {
       for (const v of mine) expect(failures[0]!.text).toContain(v.id);
       expect(failures[0]!.attributes.message).toMatch(new RegExp(`^${mine.length} vulnerabilit`));
     }
+  });
+
+  it("has a hygiene suite: one case per check, failing with its findings and remediation", () => {
+    const root = parseXml(renderJunit(sample.doc));
+    const hygiene = root.children.find((s) => s.attributes.name?.endsWith("[hygiene]"))!;
+    const cases = all(hygiene, "testcase");
+    expect(cases.length).toBe(Number(hygiene.attributes.tests));
+    for (const c of cases) {
+      const id = c.attributes.name!.split(" ")[0]!;
+      const found = sample.doc.findings.filter((f) => f.rule === id);
+      const failure = c.children.find((x) => x.name === "failure");
+      const out = c.children.find((x) => x.name === "system-out");
+      if (found.length === 0) {
+        expect(failure ?? out).toBeUndefined();
+        continue;
+      }
+      const text = (failure ?? out)!.text;
+      for (const f of found) expect(text).toContain(f.title);
+      expect(text).toContain(`Fix: ${found[0]!.remediation}`);
+      expect(failure !== undefined).toBe(found.some((f) => f.severity !== "info"));
+    }
+    const caseIds = cases.map((c) => c.attributes.name!.split(" ")[0]);
+    for (const f of sample.doc.findings) expect(caseIds).toContain(f.rule);
   });
 
   it("lists suppressed findings in system-out, escaped text coming back exactly", () => {
@@ -92,6 +122,8 @@ describe("JUnit XML", () => {
         packages: [],
         vulnerabilities: [],
         suppressed: [],
+        findings: [],
+        scan: { ...sample.doc.scan, hygieneChecked: false },
         policy: { passed: true, violations: [] },
       }),
     );

@@ -13,6 +13,8 @@ import { validateSarif } from "./sarif-schema.js";
 import { alpine39Scan, type SampleScan } from "./scan-sample.js";
 
 const validate = validateSarif;
+/** Hygiene check ids (src/checks): SS and four digits. */
+const isCheck = (id: string) => /^SS\d{4}$/.test(id);
 
 interface SarifLog {
   version: string;
@@ -70,7 +72,7 @@ describe("SARIF 2.1.0", () => {
   });
 
   it("has one rule per vulnerability id with helpUri and GitHub's security-severity (the CVSS score)", () => {
-    const rules = log.runs[0]!.tool.driver.rules.filter((r) => !r.id.startsWith("policy/"));
+    const rules = log.runs[0]!.tool.driver.rules.filter((r) => !r.id.startsWith("policy/") && !isCheck(r.id));
     const ids = new Set([...sample.doc.vulnerabilities, ...sample.doc.suppressed].map((f) => f.id));
     expect(rules.map((r) => r.id).sort()).toEqual([...ids].sort());
     const facts = nvdFacts();
@@ -89,7 +91,9 @@ describe("SARIF 2.1.0", () => {
 
   it("has one result per finding, shown and suppressed, each located in the image", () => {
     const run = log.runs[0]!;
-    const vulnerabilityResults = run.results.filter((r) => !r.ruleId.startsWith("policy/"));
+    const vulnerabilityResults = run.results.filter(
+      (r) => !r.ruleId.startsWith("policy/") && !isCheck(r.ruleId),
+    );
     const shown = vulnerabilityResults.filter((r) => !r.suppressions);
     const suppressed = vulnerabilityResults.filter((r) => r.suppressions);
     expect(shown).toHaveLength(sample.doc.vulnerabilities.length);
@@ -125,6 +129,34 @@ describe("SARIF 2.1.0", () => {
     }
   });
 
+  it("has one result per image hygiene finding, under a rule per check with its remediation", () => {
+    const run = log.runs[0]!;
+    const hygiene = run.results.filter((r) => isCheck(r.ruleId));
+    expect(sample.doc.findings.length).toBeGreaterThan(0);
+    expect(hygiene.map((r) => r.ruleId)).toEqual(sample.doc.findings.map((f) => f.rule));
+    const levels: Record<string, string> = {
+      critical: "error",
+      high: "error",
+      medium: "warning",
+      low: "note",
+      info: "note",
+    };
+    for (const [i, f] of sample.doc.findings.entries()) {
+      const r = hygiene[i]!;
+      const rule = run.tool.driver.rules[r.ruleIndex]!;
+      expect(rule.id).toBe(f.rule);
+      expect(rule.properties.tags).toContain("image-hygiene");
+      expect(r.level).toBe(levels[f.severity]);
+      expect(r.message.text).toBe(`${f.title}\nFix: ${f.remediation}`);
+      expect(r.locations[0]!.physicalLocation.artifactLocation.uri).toBe(
+        f.path ? f.path.replace(/^\//, "") : ".",
+      );
+    }
+    // One rule per check id, however many findings it has.
+    const ruleIds = run.tool.driver.rules.map((r) => r.id).filter(isCheck);
+    expect(ruleIds).toEqual([...new Set(sample.doc.findings.map((f) => f.rule))].sort());
+  });
+
   it("maps severities to levels as GitHub shows them", () => {
     expect(
       ["critical", "high", "medium", "low", "negligible", "unknown"].map((s) => sarifLevel(s as never)),
@@ -136,6 +168,7 @@ describe("SARIF 2.1.0", () => {
       ...sample.doc,
       vulnerabilities: [],
       suppressed: [],
+      findings: [],
       policy: { ...sample.doc.policy, passed: true, violations: [] },
     };
     const doc = JSON.parse(renderSarif(empty)) as SarifLog;

@@ -266,9 +266,15 @@ describe("formats", () => {
   it("sarif: valid SARIF 2.1.0", () => {
     const r = scan(["--db", fresh.path, "--format", "sarif", IMAGE()]);
     expect(r.code, r.stderr).toBe(0);
-    const log = JSON.parse(r.stdout) as { runs: { results: unknown[] }[] };
+    const log = JSON.parse(r.stdout) as { runs: { results: { ruleId: string }[] }[] };
     expect(validateSarif(log), JSON.stringify(validateSarif.errors?.slice(0, 3))).toBe(true);
-    expect(log.runs[0]!.results).toHaveLength(8);
+    // 8 vulnerability findings, then one result per image hygiene finding.
+    const doc = json(scan(["--db", fresh.path, "--format", "json", IMAGE()]));
+    const results = log.runs[0]!.results;
+    expect(results.filter((x) => !/^SS\d{4}$/.test(x.ruleId))).toHaveLength(8);
+    expect(results.filter((x) => /^SS\d{4}$/.test(x.ruleId)).map((x) => x.ruleId)).toEqual(
+      doc.findings.map((f) => f.rule),
+    );
   });
 
   it("cyclonedx: valid CycloneDX 1.6 with the vulnerabilities, written to --output", async () => {
@@ -288,7 +294,8 @@ describe("formats", () => {
     const r = scan(["--db", fresh.path, "--format", "junit", IMAGE()]);
     expect(r.code, r.stderr).toBe(0);
     const root = parseXml(r.stdout);
-    const failing = all(root, "testcase")
+    const apk = root.children.find((x) => x.attributes.name?.endsWith("[apk]"))!;
+    const failing = all(apk, "testcase")
       .filter((c) => c.children.some((x) => x.name === "failure"))
       .map((c) => c.attributes.name?.split(" ")[0])
       .sort();
