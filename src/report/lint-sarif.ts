@@ -1,11 +1,12 @@
 /**
  * `lint --format sarif`: SARIF 2.1.0 (GitHub code scanning and other viewers). One run, tool
- * "shipshape"; one rule per code found, with its help link (hadolint's or ShellCheck's wiki) and its
+ * "shipshape"; one rule per code found, with its help link (hadolint's or ShellCheck's wiki) or, for
+ * shipshape's SS2xxx, its title and remediation, and its
  * default level; one result per finding at the file and line (uriBaseId SRCROOT: files are given
  * relative to where lint ran). Levels: error → error, warning → warning, info/style → note.
  */
 import { VERSION } from "../version.js";
-import { type LintFileResult, ruleHelpUri } from "./lint-report.js";
+import { type LintFileResult, ruleHelpUri, shipshapeRuleDocs } from "./lint-report.js";
 
 export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -35,11 +36,13 @@ export function renderLintSarif(results: readonly LintFileResult[]): string {
   const rules = ids.map((id) => {
     const f = first.get(id)!;
     const help = ruleHelpUri(id);
+    const docs = shipshapeRuleDocs(id);
     return {
       id,
       name: id,
-      shortDescription: { text: f.message },
+      shortDescription: { text: docs?.title ?? f.message },
       ...(help !== null ? { helpUri: help } : {}),
+      ...(docs !== null ? { help: { text: docs.remediation } } : {}),
       defaultConfiguration: { level: level(f.severity) },
       properties: { tags: ["dockerfile", id.startsWith("SC") ? "shellcheck" : "lint"] },
     };

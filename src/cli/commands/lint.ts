@@ -28,6 +28,21 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 /** Larger than any real Dockerfile by far; keeps a mistaken `lint /dev/zero` bounded. */
 const MAX_INPUT_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A Dockerfile is text: a NUL byte in it, or bytes that are not UTF-8, mean the user named the wrong
+ * file (an image tarball, a binary) — an error, not a page of nonsense findings.
+ */
+function decodeDockerfile(bytes: Buffer, name: string): string {
+  if (bytes.subarray(0, 64 * 1024).includes(0)) {
+    throw new ShipshapeError("input", `${name}: is a binary file (it has NUL bytes), not a Dockerfile`);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new ShipshapeError("input", `${name}: is not UTF-8 text, so it is no Dockerfile`);
+  }
+}
+
 async function readInput(file: string): Promise<string> {
   if (file === "-") {
     const chunks: Buffer[] = [];
@@ -43,22 +58,24 @@ async function readInput(file: string): Promise<string> {
       }
       chunks.push(b);
     }
-    return Buffer.concat(chunks).toString("utf8");
+    return decodeDockerfile(Buffer.concat(chunks), "standard input");
   }
+  let bytes: Buffer;
   try {
     const info = await stat(file);
     if (info.isDirectory()) throw new ShipshapeError("input", `${file}: is a directory, not a Dockerfile`);
     if (info.size > MAX_INPUT_BYTES) {
       throw new ShipshapeError(
         "limit",
-        `${file}: ${info.size} bytes is more than a Dockerfile may have here`,
+        `${file}: ${info.size} bytes is more than a Dockerfile may have here (${MAX_INPUT_BYTES})`,
       );
     }
-    return await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (err) {
     if (err instanceof ShipshapeError) throw err;
     throw new ShipshapeError("input", `${file}: cannot read (${describeError(err)})`);
   }
+  return decodeDockerfile(bytes, file);
 }
 
 export function lintCommand(): Command {
