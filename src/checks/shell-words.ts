@@ -93,6 +93,15 @@ export function assignmentOf(word: string): { name: string; value: string } | nu
 
 const WRAPPERS = new Set(["sudo", "env", "command", "exec", "nice", "nohup", "time", "xargs"]);
 
+/** Wrapper options whose value is the next word (`sudo -u root cmd`: root is not the program). */
+const WRAPPER_OPTIONS_WITH_VALUE: Readonly<Record<string, ReadonlySet<string>>> = {
+  sudo: new Set(["-u", "-g", "-C", "-D", "-h", "-p", "-R", "-r", "-t", "-T", "-U"]),
+  env: new Set(["-u", "-C", "-S", "--unset", "--chdir"]),
+  nice: new Set(["-n"]),
+  time: new Set(["-f", "-o"]),
+  xargs: new Set(["-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s"]),
+};
+
 /**
  * The program a command runs and its arguments, after leading assignments and wrappers (`sudo`,
  * `env`, …; their own options are skipped). The program is the base name (`/usr/bin/apt-get` → `apt-get`).
@@ -110,7 +119,8 @@ export function programOf(
     if (!WRAPPERS.has(name)) return { program: name, args: w.slice(i + 1), wrappers };
     wrappers.push(name);
     i++;
-    while (i < w.length && w[i]!.startsWith("-")) i++;
+    const withValue = WRAPPER_OPTIONS_WITH_VALUE[name];
+    while (i < w.length && w[i]!.startsWith("-")) i += withValue?.has(w[i]!) ? 2 : 1;
   }
 }
 
@@ -168,7 +178,7 @@ export function historyCommandText(createdBy: string): string {
     const w = nextWord(text, at);
     if (!w?.[0].startsWith("-")) return text;
     at = w[1];
-    if (/^-[a-zA-Z]*c$/.test(w[0])) return text.slice(at);
+    if (/^-[a-zA-Z]*c$/.test(w[0])) return text.slice(at).replace(/^\s+/, "");
     if (w[0] === "-o") {
       const value = nextWord(text, at);
       if (!value) return text;

@@ -4,7 +4,7 @@
  * SARIF 2.1.0 valid against the schema, the table, `--fail-on` / `--severity` / `--ignore` and the
  * exit codes 0, 1 and 2 the help documents; bad input exits 2 with one line on stderr.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -153,6 +153,27 @@ describe("errors exit 2 with one line", () => {
       JSON.stringify({ bomFormat: "CycloneDX", specVersion: "1.6", version: 1, components: [] }),
     );
     oneLineError(check([sbom]), /check needs an image, not an SBOM/);
+  });
+
+  it("every corrupt image of fixtures/hostile/corrupt", () => {
+    const dir = fixturePath("hostile", "corrupt");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".tar"));
+    expect(files.length).toBeGreaterThanOrEqual(9);
+    for (const f of files) {
+      const transport = f.endsWith(".docker.tar") ? "docker-archive" : "oci-archive";
+      oneLineError(check(["--format", "json", `${transport}:${join(dir, f)}`]), /^shipshape: \S/);
+    }
+  });
+
+  it("root-escaping images are checked inside their root: nothing lands outside", () => {
+    const dir = fixturePath("hostile", "escape");
+    const outside = ["/etc/evil", "/etc/evil2", "/tmp/pwned", "/tmp/pwned2"].filter((p) => !existsSync(p));
+    for (const f of readdirSync(dir).filter((x) => x.endsWith(".oci.tar"))) {
+      const r = check(["--format", "json", "--fail-on", "none", `oci-archive:${join(dir, f)}`]);
+      expect(r.code, `${f}: ${r.stderr}`).toBe(0);
+      for (const finding of json(r).findings) if (finding.path) expect(finding.path).toMatch(/^\/(?!\.\.)/);
+    }
+    for (const p of outside) expect(existsSync(p), p).toBe(false);
   });
 
   it("bad flags", () => {
