@@ -106,7 +106,10 @@ export function shellcheckJobs(file: ParsedDockerfile, pragmas: Pragmas): Job[] 
           .sort()
           .map((v) => `export ${v}=1\n`)
           .join("");
-        jobs.push({ line: i.line, script: `#!${program}\n${exports}${body}\n` });
+        // An absolute shebang: ShellCheck takes the dialect from its name, and a bare `#!bash` (from
+        // `# hadolint shell=bash`) would be reported as SC2239, a problem of our script, not the RUN's.
+        const shebang = program.includes("/") ? program : `/bin/${program}`;
+        jobs.push({ line: i.line, script: `#!${shebang}\n${exports}${body}\n` });
         return;
       }
     }
