@@ -5,7 +5,7 @@
  * and some builders write nothing: then the age is unknown, and that is what is reported (an
  * `info` finding saying "placeholder date"), never "56 years old".
  */
-import type { ImageRule } from "./rule.js";
+import { hasOwnConfig, type ImageRule } from "./rule.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Before Docker existed (2013): a date this early is a placeholder, not a build time. */
@@ -56,8 +56,9 @@ export const unknownAgeRule: ImageRule = {
   title: "Build date unknown",
   remediation:
     "Nothing to fix if the build is reproducible on purpose; judge freshness by the base image and package versions instead (scan), or record the build time in a label such as org.opencontainers.image.created.",
-  test({ config, now }) {
-    const c = createdDate(config.created, now);
+  test(ctx) {
+    if (!hasOwnConfig(ctx)) return [];
+    const c = createdDate(ctx.config.created, ctx.now);
     switch (c.kind) {
       case "placeholder":
         return [

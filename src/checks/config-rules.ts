@@ -2,7 +2,7 @@
  * Runtime settings in the image config: the user the container runs as (Dockle's CIS-DI-0001), an
  * exposed SSH port, the HEALTHCHECK (CIS-DI-0006) and volumes over kernel interfaces (DKL-DI-0002).
  */
-import type { ImageRule, RuleHit } from "./rule.js";
+import { hasOwnConfig, type ImageRule, type RuleHit } from "./rule.js";
 
 /** Whether a `User` value means root: unset, "root", uid 0, with or without a group. */
 export function isRootUser(user: string | undefined): boolean {
@@ -18,8 +18,9 @@ export const rootUserRule: ImageRule = {
   title: "Container runs as root",
   remediation:
     "Create an unprivileged user and end the Containerfile with USER <uid> (a numeric UID, so Kubernetes' runAsNonRoot can verify it).",
-  test({ config }) {
-    const user = config.config?.User;
+  test(ctx) {
+    if (!hasOwnConfig(ctx)) return [];
+    const user = ctx.config.config?.User;
     if (!isRootUser(user)) return [];
     const how =
       user === undefined || user.trim() === ""
@@ -52,8 +53,9 @@ export const healthcheckRule: ImageRule = {
   title: "No HEALTHCHECK",
   remediation:
     "Add a HEALTHCHECK (Docker/Podman) or, on Kubernetes, liveness and readiness probes in the Pod spec (Kubernetes ignores HEALTHCHECK).",
-  test({ config }) {
-    const test = config.config?.Healthcheck?.Test;
+  test(ctx) {
+    if (!hasOwnConfig(ctx)) return [];
+    const test = ctx.config.config?.Healthcheck?.Test;
     if (test && test.length > 0 && test[0] !== "NONE") return [];
     const why = test?.[0] === "NONE" ? "the HEALTHCHECK is disabled (NONE)" : "the config has no HEALTHCHECK";
     return [{ title: `No health check: ${why}` }];

@@ -91,6 +91,15 @@ export type ResolvedCheckOptions = Required<CheckOptions>;
 
 export const DEFAULT_CHECK_OPTIONS: ResolvedCheckOptions = { maxAgeDays: 90 };
 
+/**
+ * Whether the image has a config of its own to judge: a `dir:` root filesystem has none (shipshape
+ * makes a placeholder), so the rules about the user, the health check and the build date say nothing
+ * rather than "runs as root".
+ */
+export function hasOwnConfig(ctx: ImageContext): boolean {
+  return ctx.source.transport !== "dir";
+}
+
 export function findingOf(rule: RuleBase, hit: RuleHit): HygieneFinding {
   const finding: HygieneFinding = {
     rule: rule.id,

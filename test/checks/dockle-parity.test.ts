@@ -21,7 +21,8 @@ import { repoPath } from "../helpers/shared.js";
 const CATALOG: CatalogResult = { os: null, packages: [], folded: 0, warnings: [], incomplete: [] };
 const NOW = new Date("2026-11-29T00:00:00Z");
 
-function source(reference: string, transport: ImageSourceFacts["transport"] = "dir"): ImageSourceFacts {
+/** An image read from a layout without a name (nothing for the tag rule), unless a transport is given. */
+function source(reference: string, transport: ImageSourceFacts["transport"] = "oci"): ImageSourceFacts {
   return {
     reference,
     transport,
@@ -40,7 +41,7 @@ function dockleConfig(name: string): ImageConfig {
 
 /** The Dockle codes our image rules report for a config, sorted (a code per finding). */
 function dockleCodes(config: ImageConfig): string[] {
-  const { findings } = runImageRules({ config, source: source("dir:/x"), catalog: CATALOG, now: NOW });
+  const { findings } = runImageRules({ config, source: source("oci:/x"), catalog: CATALOG, now: NOW });
   return findings.flatMap((f) => (f.dockle ? [f.dockle] : [])).sort();
 }
 
@@ -64,7 +65,7 @@ function historyConfig(...lines: string[]): ImageConfig {
 function fires(rule: string, ...lines: string[]): boolean {
   const { findings } = runImageRules({
     config: historyConfig(...lines),
-    source: source("dir:/x"),
+    source: source("oci:/x"),
     catalog: CATALOG,
     now: NOW,
   });

@@ -6,6 +6,7 @@
  * side by side: the careless debian12-app against its own minimal base, a distroless-like image,
  * Alpine and busybox images whose tools are busybox applets, and rpm/apk databases without files.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -383,5 +384,38 @@ describe("dockle-test:v3 (Dockle's own test image)", () => {
   it("is tagged v3, not latest", () => {
     expect(r.source.names).toEqual(["goodwithtech/dockle-test:v3"]);
     expect(of(r, "SS1021")).toEqual([]);
+  });
+});
+
+describe("a real distroless root filesystem (static-debian11, honeyssh's root_fs.tar.gz) as dir:", () => {
+  let root: string;
+  let r: CheckResult;
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), "shipshape-distroless-root-"));
+    execFileSync(
+      "tar",
+      [
+        "-xzf",
+        fixturePath("real-images", "josephlewis42+honeyssh/core/config/default/root_fs.tar.gz"),
+        "-C",
+        root,
+      ],
+      {
+        stdio: "pipe",
+      },
+    );
+    r = await checkImage(`dir:${root}`, { now: NOW });
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("no shell, package manager, network client or setuid file; no config, so no config findings", () => {
+    expect(r.os).toMatchObject({ id: "debian", versionId: "11" });
+    expect(rules(r)).toEqual(["SS1024"]);
+  });
+
+  it("Debian 11's LTS ended on 2026-08-31: EOL on NOW, not on 2026-06-01", async () => {
+    expect(of(r, "SS1024")[0]!.title).toBe("Distroless reached its end of life on 2026-08-31");
+    const before = await checkImage(`dir:${root}`, { now: new Date("2026-06-01T00:00:00Z") });
+    expect(before.findings).toEqual([]);
   });
 });

@@ -154,8 +154,8 @@ describe("config facts", () => {
           ...config,
         } as ImageConfig,
         source: {
-          reference: "dir:/x",
-          transport: "dir",
+          reference: "oci:/x",
+          transport: "oci",
           names: [],
           manifestDigest: null,
           configDigest: null,
