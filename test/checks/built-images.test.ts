@@ -18,8 +18,8 @@ import { buildImage } from "./built-image.js";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /** A random token body: real-looking, never a real credential. */
-function randomToken(length: number): string {
-  return [...randomBytes(length)].map((b) => ALNUM[b % ALNUM.length]).join("");
+function randomToken(length: number, alphabet = ALNUM): string {
+  return [...randomBytes(length)].map((b) => alphabet[b % alphabet.length]).join("");
 }
 
 const pkcs8 = () =>
@@ -88,6 +88,8 @@ beforeAll(() => {
         files: {
           "/app/service-account.json": gcpServiceAccountKey(),
           "/app/config/github.txt": `# deploy\nGITHUB=${GITHUB_TOKEN}\n`,
+          "/app/config/replaced.txt": `token=glpat-${randomToken(20)}\n`,
+          "/app/old/key.txt": `slack=xoxb-${randomToken(12, "0123456789")}-${randomToken(12, "0123456789")}-${randomToken(24)}\n`,
           "/root/.npmrc": `registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=npm_${randomToken(36)}\n`,
           "/root/.docker/config.json": JSON.stringify({
             auths: { "registry.example.com": { auth: Buffer.from("ci:s3cr3t-pass").toString("base64") } },
@@ -100,7 +102,7 @@ beforeAll(() => {
           "/app/node_modules/lib/.git/HEAD": "ref: refs/heads/main\n",
         },
       },
-      { remove: ["/app/config/github.txt"] },
+      { files: { "/app/config/replaced.txt": "token=\n" }, remove: ["/app/config/github.txt", "/app/old"] },
     ],
     config: [
       "--config.user",
@@ -210,6 +212,17 @@ describe("secrets in layers", () => {
     for (const f of dirty.findings) expect(f.title).not.toContain(GITHUB_TOKEN.slice(4));
   });
 
+  it("a file overwritten later and a file in a folder deleted later: both still in the image", () => {
+    const byPath = new Map(of(dirty, "SS1010").map((f) => [f.path, f]));
+    expect(byPath.get("/app/config/replaced.txt")).toMatchObject({ layer: 1, severity: "critical" });
+    expect(byPath.get("/app/config/replaced.txt")!.title).toBe(
+      "GitLab token (line 1) in /app/config/replaced.txt (layer 1; replaced in layer 2, the old copy is still in the image)",
+    );
+    expect(byPath.get("/app/old/key.txt")!.title).toBe(
+      "Slack token (line 1) in /app/old/key.txt (layer 1; deleted in layer 2, still in the image)",
+    );
+  });
+
   it("credential stores by their format: .npmrc, Docker auth, .git-credentials, .pypirc", () => {
     const byPath = new Map(of(dirty, "SS1010").map((f) => [f.path, f]));
     expect(byPath.get("/root/.npmrc")?.title).toContain("npm registry credential (line 2)");
@@ -218,6 +231,8 @@ describe("secrets in layers", () => {
     expect(byPath.get("/root/.pypirc")?.title).toContain(".pypirc password (line 3)");
     expect([...byPath.keys()].sort()).toEqual([
       "/app/config/github.txt",
+      "/app/config/replaced.txt",
+      "/app/old/key.txt",
       "/app/service-account.json",
       "/root/.docker/config.json",
       "/root/.git-credentials",
