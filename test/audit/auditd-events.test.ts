@@ -96,6 +96,9 @@ describe("event grouping matches go-libaudit's reassembler test", () => {
       [11, 1],
       [10, 1],
     ]);
+    // The continuation is its own event, numbered so that it never takes the first part's id.
+    expect(tight.events.map((e) => e.part)).toEqual([undefined, undefined, 2]);
+    expect(eventFields(tight.events[2] as AuditdEvent).id).toBe(":100000:10#2");
   });
 
   it("completes an open event once the log's clock has moved past the timeout", async () => {

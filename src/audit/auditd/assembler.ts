@@ -14,6 +14,11 @@ export interface AuditdEvent {
   /** Time of the event's first record, ms since the epoch. */
   time: number;
   node?: string;
+  /**
+   * 2, 3 … when records of an already completed serial arrive later (reordered past the limits):
+   * the continuation is its own event, told apart from the first part.
+   */
+  part?: number;
   /** The records in arrival order (EOE excluded). */
   records: AuditdRecord[];
 }
@@ -51,6 +56,8 @@ export class AuditdEventAssembler {
   /** Open serials, oldest first. */
   private order: number[] = [];
   private lastSequence = 0;
+  /** Recently completed serials and how many parts each had (bounded: the last 1024). */
+  private readonly completed = new Map<number, number>();
   private newestTime = 0;
   /** Events never seen, by gaps in the serials. */
   lost = 0;
@@ -75,6 +82,8 @@ export class AuditdEventAssembler {
     if (!entry) {
       const event: AuditdEvent = { sequence: record.sequence, time: record.time, records: [] };
       if (record.node !== undefined) event.node = record.node;
+      const parts = this.completed.get(record.sequence);
+      if (parts !== undefined) event.part = parts + 1;
       entry = { event, complete: false };
       this.open.set(record.sequence, entry);
       this.insertOrdered(record.sequence);
@@ -114,6 +123,9 @@ export class AuditdEventAssembler {
       this.lastSequence = sequence;
       this.order.shift();
       this.open.delete(sequence);
+      this.completed.delete(sequence);
+      this.completed.set(sequence, entry.event.part ?? 1);
+      if (this.completed.size > 1024) this.completed.delete(this.completed.keys().next().value as number);
       out.push(entry.event);
     }
     return out;

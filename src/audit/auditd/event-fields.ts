@@ -16,7 +16,7 @@ export interface AuditdPath {
 }
 
 export interface AuditdEventFields {
-  /** `node:time:serial`, unique per event across hosts and boots (as good as auditd allows). */
+  /** `node:time:serial` (`#part` for a late continuation), unique per event across hosts and boots as far as auditd allows. */
   id: string;
   node?: string;
   time: number;
@@ -81,7 +81,7 @@ export function eventFields(event: AuditdEvent): AuditdEventFields {
     paths.push(p);
   }
   const fields: AuditdEventFields = {
-    id: `${event.node ?? ""}:${event.time}:${event.sequence}`,
+    id: `${event.node ?? ""}:${event.time}:${event.sequence}${event.part !== undefined ? `#${event.part}` : ""}`,
     time: event.time,
     sequence: event.sequence,
     types: records.map((r) => r.type),
