@@ -31,6 +31,15 @@ export type { Package, PackageType } from "./catalog/package.js";
 export type { LintConfig } from "./dockerfile/config.js";
 export { type LintFinding, type LintOptions, lintDockerfile } from "./dockerfile/lint.js";
 export { ShipshapeError } from "./errors.js";
+export {
+  GRADE_LETTERS,
+  type Grade,
+  type GradeFinding,
+  type GradeLetter,
+  type GradeOptions,
+  HEALTH_INDEX_BANDS,
+  healthIndexGrade,
+} from "./grade/health-index.js";
 export type { FileRequest } from "./image/file-request.js";
 export { type ImageFilesystem, PathError, readFilesystem } from "./image/filesystem.js";
 export { type InspectOptions, type InspectReport, inspectImage } from "./image/inspect.js";
@@ -41,7 +50,16 @@ export { formatPlatform, parsePlatform } from "./image/platform.js";
 export { parseReference } from "./image/reference.js";
 export type { OpenedImage, OpenOptions } from "./image/source.js";
 export type { Finding, FindingJson } from "./match/finding.js";
+export {
+  type EvaluateOptions,
+  evaluatePolicies,
+  type HygieneFinding,
+  type PolicySubject,
+} from "./policy/evaluate.js";
 export type { GateOptions, PolicyResult, PolicyViolation } from "./policy/gate.js";
+export { type ImageName, imageNameOf } from "./policy/image-name.js";
+export type { Policy, PolicyException, WaivedViolation } from "./policy/model.js";
+export { BUILTIN_POLICIES, parsePolicyFile, readPolicyFile } from "./policy/policy-file.js";
 export type { SbomSubject, SbomWriteOptions } from "./report/sbom-identity.js";
 export type { ScanJson } from "./report/scan-json.js";
 export type { ReadSbomOptions } from "./sbom-input/open.js";
@@ -66,7 +84,9 @@ export async function catalogImage(reference: string, options: CatalogImageOptio
 
 /**
  * The `scan --format json` object for an image or SBOM (DESIGN.md contract): packages, vulnerability
- * findings after VEX / ignore-file suppression, and the CI gate's verdict. The pipeline loads on first use.
+ * findings after VEX / ignore-file suppression, image hygiene `findings`, the A–F `grade` and the
+ * `policy` verdict (gate flags and `options.policy`: a file, `builtin:default`, or a parsed Policy).
+ * The pipeline loads on first use.
  */
 export async function scanImage(
   reference: string,
