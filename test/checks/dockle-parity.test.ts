@@ -284,3 +284,28 @@ describe("DKL-DI-0006 on the name given (registry references)", () => {
     });
   }
 });
+
+describe("the tag rule on archive names (RepoTags, OCI ref.name)", () => {
+  const tagTitles = (names: string[]) =>
+    runImageRules({
+      config: historyConfig(),
+      source: { ...source("docker-archive:/x.tar", "docker-archive"), names },
+      catalog: CATALOG,
+      now: NOW,
+    })
+      .findings.filter((f) => f.rule === "SS1021")
+      .map((f) => f.title);
+  it("a repository without a tag means :latest", () => {
+    expect(tagTitles(["docker.io/library/app"])).toEqual([
+      "The image has no tag (docker.io/library/app means :latest)",
+    ]);
+  });
+  it("a bare ref.name is a tag", () => {
+    expect(tagTitles(["latest"])).toEqual(["The image is tagged latest (latest)"]);
+    expect(tagTitles(["3.4"])).toEqual([]);
+  });
+  it("one good name among several is enough; no names, nothing to judge", () => {
+    expect(tagTitles(["app:latest", "app:1.2.3"])).toEqual([]);
+    expect(tagTitles([])).toEqual([]);
+  });
+});

@@ -22,7 +22,7 @@ import {
 } from "../../src/checks/tool-table.js";
 import { LayerCache } from "../../src/image/layer-cache.js";
 import { fixturePath } from "../helpers/shared.js";
-import { dockerArchiveEntries, type TarEntry } from "./tar-listing.js";
+import { dockerArchiveEntries, dockerArchiveFile, type TarEntry } from "./tar-listing.js";
 
 const NOW = new Date("2026-11-29T00:00:00Z");
 
@@ -35,6 +35,7 @@ const DOCKLE_SYMBOLIC = fixturePath(
   "real-images",
   "goodwithtech+dockle/pkg/deckoder/extractor/docker/testdata/symbolic.tar",
 );
+const DIVE = fixturePath("real-images", "wagoodman+dive/.data/test-docker-image.tar");
 const BUSYBOX_SKOPEO = fixturePath(
   "real-images",
   "snyk+snyk-docker-plugin/test/fixtures/docker-archives/skopeo-copy/busybox.tar",
@@ -417,5 +418,34 @@ describe("a real distroless root filesystem (static-debian11, honeyssh's root_fs
     expect(of(r, "SS1024")[0]!.title).toBe("Distroless reached its end of life on 2026-08-31");
     const before = await checkImage(`dir:${root}`, { now: new Date("2026-06-01T00:00:00Z") });
     expect(before.findings).toEqual([]);
+  });
+});
+
+describe("dive-test:latest (dive's test image: busybox 1.29 + 13 layers)", () => {
+  let r: CheckResult;
+  beforeAll(async () => {
+    r = await checkImage(`docker-archive:${DIVE}`, { now: NOW });
+  });
+
+  it("busybox's root account has an empty password (Dockle's DKL-LI-0001), as /etc/shadow says", () => {
+    const shadow = dockerArchiveFile(DIVE, "/etc/shadow")!;
+    const empty = shadow
+      .split("\n")
+      .map((l) => l.split(":"))
+      .filter((f) => f.length > 1 && f[1] === "")
+      .map((f) => f[0]);
+    expect(empty).toEqual(["root"]);
+    expect(of(r, "SS1012").map((f) => [f.title, f.severity, f.dockle])).toEqual([
+      ["Account root has an empty password in /etc/shadow", "high", "DKL-LI-0001"],
+    ]);
+  });
+
+  it("tagged latest in RepoTags", () => {
+    expect(r.source.names).toEqual(["dive-test:latest"]);
+    expect(of(r, "SS1021").map((f) => f.title)).toEqual(["The image is tagged latest (dive-test:latest)"]);
+  });
+
+  it("its whiteouts hide files but none of them holds a secret", () => {
+    expect(of(r, "SS1010")).toEqual([]);
   });
 });

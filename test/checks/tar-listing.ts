@@ -29,6 +29,25 @@ export function dockerArchiveEntries(archive: string): TarEntry[][] {
   }
 }
 
+/** One file's bytes from the last layer of a docker-archive that has it (tar -xO), or null. */
+export function dockerArchiveFile(archive: string, path: string): string | null {
+  const dir = mkdtempSync(join(tmpdir(), "shipshape-tar-file-"));
+  try {
+    execFileSync("tar", ["-xf", archive, "-C", dir], { stdio: "pipe" });
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { Layers: string[] }[];
+    let found: string | null = null;
+    for (const layer of manifest[0]!.Layers) {
+      const member = path.replace(/^\//, "");
+      const names = execFileSync("tar", ["-tf", join(dir, layer)], { encoding: "utf8", maxBuffer: 64 << 20 });
+      if (!names.split("\n").some((n) => n.replace(/^\.\//, "") === member)) continue;
+      found = execFileSync("tar", ["-xOf", join(dir, layer), member], { encoding: "utf8" });
+    }
+    return found;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** `tar -tvf` of one layer tar, parsed (GNU tar's verbose format, numeric owners). */
 export function listTar(path: string): TarEntry[] {
   const out = execFileSync("tar", ["--numeric-owner", "-tvf", path], {
