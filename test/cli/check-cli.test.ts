@@ -19,7 +19,8 @@ const DISTROLESS = () => `oci-archive:${fixturePath("images", "distroless-like.o
 let work: string;
 let appJson: CliResult;
 
-const check = (args: string[]) => runCli(["check", "--quiet", "--no-cache", ...args]);
+/** With a layer cache of its own: the first read of an image fills it, the rest reuse it. */
+const check = (args: string[]) => runCli(["check", "--quiet", "--cache-dir", join(work, "cache"), ...args]);
 const json = (r: CliResult) => JSON.parse(r.stdout) as CheckJson;
 
 function oneLineError(r: CliResult, pattern: RegExp): void {
@@ -33,11 +34,19 @@ function oneLineError(r: CliResult, pattern: RegExp): void {
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "shipshape-check-cli-"));
-  appJson = check(["--format", "json", APP()]);
+  appJson = runCli(["check", "--quiet", "--no-cache", "--format", "json", APP()]);
+  // Fill the cache once; every later run of the same image reads the catalog document instead.
+  expect(check(["--format", "json", "--fail-on", "none", APP()]).code).toBe(0);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("check --format json", () => {
+  it("the cached run gives the same document as the uncached one", () => {
+    const warm = check(["--format", "json", APP()]);
+    expect(warm.code).toBe(1);
+    expect(json(warm)).toEqual(json(appJson));
+  });
+
   it("has the contract's shape, and exits 1 on debian12-app (critical secret, default --fail-on high)", () => {
     expect(appJson.code, appJson.stderr).toBe(1);
     const doc = json(appJson);
