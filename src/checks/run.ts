@@ -34,7 +34,7 @@ export interface FilesystemCheckResult {
 }
 
 /** Bump when a filesystem rule's findings can change (new rule, new pattern, fixed bug). */
-export const FILESYSTEM_RULES_VERSION = "2";
+export const FILESYSTEM_RULES_VERSION = "3";
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

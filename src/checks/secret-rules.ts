@@ -118,8 +118,17 @@ const CREDENTIAL_EXTENSIONS = new Set([
 ]);
 const ENV_TEMPLATE = /^\.env\.(?:example|sample|template|dist|defaults?|tpl)$/i;
 
+/**
+ * Installed libraries' trees: there `omniauth.rb`, `carrierwave.rb`, `settings.py` or `database.yml`
+ * are the libraries' own source and samples, not an application's credentials (the name list is meant
+ * for application folders). Secrets in their content are still looked for (SS1010).
+ */
+const LIBRARY_TREE =
+  /\/(?:site-packages|dist-packages|node_modules|gems|vendor)\/|^\/usr\/(?:local\/)?lib\/(?:python[0-9.]*|ruby|node_modules|jvm)\/|^\/usr\/share\/|^\/usr\/lib\/go[^/]*\//;
+
 /** Why a file's name marks it as a credentials file, or null. */
 export function credentialFileReason(path: string): string | null {
+  if (LIBRARY_TREE.test(path)) return null;
   const base = path.slice(path.lastIndexOf("/") + 1);
   if (CREDENTIAL_FILE_NAMES.has(base)) return `named ${base}`;
   if (base.startsWith(".env.") && !ENV_TEMPLATE.test(base)) return `named ${base}, a .env file`;

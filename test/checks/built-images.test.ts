@@ -100,6 +100,8 @@ beforeAll(() => {
           "/app/.git/config": "[core]\n\trepositoryformatversion = 0\n",
           "/app/.git/HEAD": "ref: refs/heads/main\n",
           "/app/node_modules/lib/.git/HEAD": "ref: refs/heads/main\n",
+          "/app/config/initializers/omniauth.rb":
+            "Rails.application.config.middleware.use OmniAuth::Builder\n",
         },
       },
       { files: { "/app/config/replaced.txt": "token=\n" }, remove: ["/app/config/github.txt", "/app/old"] },
@@ -137,6 +139,10 @@ beforeAll(() => {
           "/app/server": { content: "\u007fELF stand-in\n", mode: 0o755 },
           "/app/.env.example": `AWS_ACCESS_KEY_ID=\nGITHUB_TOKEN=${varRef("GITHUB_TOKEN")}\n`,
           "/root/.npmrc": `//registry.npmjs.org/:_authToken=${varRef("NPM_TOKEN")}\n`,
+          // Libraries' own files named like Dockle's credential files (the gem's main file).
+          "/usr/lib/ruby/gems/3.1.0/gems/omniauth-2.1.1/lib/omniauth.rb": "module OmniAuth\nend\n",
+          "/usr/lib/python3/dist-packages/django/conf/project_template/project_name/settings.py":
+            "DEBUG = True\n",
           // A library's own test key is the library's business (secret-scan.ts).
           "/usr/lib/python3/dist-packages/somelib/tests/key.pem": pkcs8(),
         },
@@ -246,8 +252,11 @@ describe("secrets in layers", () => {
     expect(of(clean, "SS1011")).toEqual([]);
   });
 
-  it("credential files by name include .git-credentials; .env.example is a template", () => {
-    expect(paths(dirty, "SS1011")).toContain("/root/.git-credentials");
+  it("credential files by name: application folders only; .env.example is a template", () => {
+    expect(paths(dirty, "SS1011").sort()).toEqual([
+      "/app/config/initializers/omniauth.rb",
+      "/root/.git-credentials",
+    ]);
   });
 });
 
