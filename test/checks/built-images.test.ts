@@ -80,9 +80,11 @@ beforeAll(() => {
           "/usr/bin/tcpdump": { content: "\u007fELF stand-in\n", mode: 0o755 },
           "/usr/bin/ssh": { content: "\u007fELF stand-in\n", mode: 0o755 },
           "/usr/local/bin/node": { content: "\u007fELF stand-in\n", mode: 0o755 },
+          "/usr/lib/busybox/busybox": { content: "\u007fELF stand-in\n", mode: 0o755 },
         },
         // A dangling link runs nothing: not a shell.
-        symlinks: { "/bin/sh": "/nonexistent/busybox" },
+        // A relative applet link is a package manager like the program it names.
+        symlinks: { "/bin/sh": "/nonexistent/busybox", "/usr/bin/dpkg": "../lib/busybox/busybox" },
       },
       {
         files: {
@@ -192,8 +194,14 @@ describe("accounts (Dockle DKL-LI-0001, DKL-LI-0002)", () => {
 });
 
 describe("tools found by path alone (no package database)", () => {
-  it("pip, debuggers, ssh and node; a dangling /bin/sh is not a shell", () => {
-    expect(of(dirty, "SS1001").map((f) => [f.tool, f.path])).toEqual([["pip", "/usr/bin/pip3"]]);
+  it("pip, a busybox dpkg applet, debuggers, ssh and node; a dangling /bin/sh is not a shell", () => {
+    expect(of(dirty, "SS1001").map((f) => [f.tool, f.path])).toEqual([
+      ["dpkg", "/usr/bin/dpkg"],
+      ["pip", "/usr/bin/pip3"],
+    ]);
+    expect(of(dirty, "SS1001")[0]!.title).toBe(
+      "Package manager dpkg in the image: /usr/bin/dpkg (→ /usr/lib/busybox/busybox)",
+    );
     expect(of(dirty, "SS1004").map((f) => f.tool)).toEqual(["gdb", "tcpdump"]);
     expect(of(dirty, "SS1003").map((f) => f.tool)).toEqual(["ssh"]);
     expect(of(dirty, "SS1005").map((f) => f.tool)).toEqual(["node"]);
