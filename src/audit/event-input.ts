@@ -11,6 +11,8 @@
  *
  * API (also used by the audit store's ingest):
  *   readAuditEvents(chunks, options)   async generator of { event, origin } from any byte stream
+ *   readAuditEventBatches(chunks, o)   the same, an array per chunk read
+ *   scanAuditEvents(chunks, o, onEvent) each event to a callback as soon as it is parsed (fastest)
  *   parseAuditEvents(bytes, options)   the same for a buffer held in memory (webhook bodies)
  *   openAuditInput(path)               the byte stream of a file, or stdin for "-"
  *   toAuditEvent(value)                validate one parsed JSON value into an AuditEvent
@@ -18,9 +20,8 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
-import * as v from "valibot";
 import { describeError, ShipshapeError } from "../errors.js";
-import type { AuditEvent, EventOrigin, JsonObject } from "./event.js";
+import type { AuditEvent, AuditObjectRef, EventOrigin, JsonObject } from "./event.js";
 
 export interface EventInputProblem {
   /** The input's name ("stdin" for "-"). */
@@ -46,36 +47,6 @@ export interface ReadEvent {
 
 export const DEFAULT_MAX_VALUE_BYTES = 16 * 1024 * 1024;
 
-const optionalString = v.optional(v.string());
-
-const EventSchema = v.looseObject({
-  kind: v.optional(v.literal("Event", 'is not "Event"')),
-  apiVersion: v.optional(v.pipe(v.string(), v.startsWith("audit.k8s.io/", "is not audit.k8s.io/*"))),
-  auditID: v.pipe(v.string(), v.minLength(1, "is empty")),
-  stage: v.string(),
-  verb: v.string(),
-  requestURI: v.string(),
-  user: v.optional(
-    v.looseObject({
-      username: optionalString,
-      groups: v.optional(v.array(v.string())),
-    }),
-  ),
-  objectRef: v.optional(
-    v.looseObject({
-      resource: optionalString,
-      subresource: optionalString,
-      namespace: optionalString,
-      name: optionalString,
-      apiGroup: optionalString,
-      apiVersion: optionalString,
-    }),
-  ),
-  responseStatus: v.optional(v.looseObject({ code: v.optional(v.number()) })),
-  stageTimestamp: optionalString,
-  requestReceivedTimestamp: optionalString,
-});
-
 function isPlainObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -96,6 +67,73 @@ function unwrapEnvelope(value: JsonObject): unknown {
   return value;
 }
 
+/** How a JSON value is named in a message ("a number", "null", …). */
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** Why an optional string field is unacceptable, or undefined when it is absent or a string. */
+function badOptionalString(value: unknown): string | undefined {
+  return value === undefined || typeof value === "string" ? undefined : `is ${kindOf(value)}, not a string`;
+}
+
+/**
+ * Checks only what the typed AuditEvent exposes (and the Event's identity): a hand-written check
+ * instead of a schema library walking the whole object, because it runs on every line of logs of
+ * millions of events. The first problem found is the reason given, path first ("stage is missing",
+ * "kind: is not \"Event\"").
+ */
+function eventProblem(e: JsonObject): string | undefined {
+  if (e.kind !== undefined && e.kind !== "Event") return 'kind: is not "Event"';
+  const apiVersion = e.apiVersion;
+  if (apiVersion !== undefined) {
+    if (typeof apiVersion !== "string") return `apiVersion: is ${kindOf(apiVersion)}, not a string`;
+    if (!apiVersion.startsWith("audit.k8s.io/")) return "apiVersion: is not audit.k8s.io/*";
+  }
+  for (const key of ["auditID", "stage", "verb", "requestURI"] as const) {
+    const v = e[key];
+    if (v === undefined) return `${key} is missing`;
+    if (typeof v !== "string") return `${key}: is ${kindOf(v)}, not a string`;
+  }
+  if (e.auditID === "") return "auditID: is empty";
+  const user = e.user;
+  if (user !== undefined) {
+    if (!isPlainObject(user)) return `user: is ${kindOf(user)}, not an object`;
+    const bad = badOptionalString(user.username);
+    if (bad !== undefined) return `user.username: ${bad}`;
+    const groups = user.groups;
+    if (groups !== undefined) {
+      if (!Array.isArray(groups)) return `user.groups: is ${kindOf(groups)}, not an array`;
+      for (let i = 0; i < groups.length; i++) {
+        if (typeof groups[i] !== "string") return `user.groups.${i}: is ${kindOf(groups[i])}, not a string`;
+      }
+    }
+  }
+  const ref = e.objectRef;
+  if (ref !== undefined) {
+    if (!isPlainObject(ref)) return `objectRef: is ${kindOf(ref)}, not an object`;
+    for (const key of OBJECT_REF_KEYS) {
+      const bad = badOptionalString(ref[key]);
+      if (bad !== undefined) return `objectRef.${key}: ${bad}`;
+    }
+  }
+  const status = e.responseStatus;
+  if (status !== undefined) {
+    if (!isPlainObject(status)) return `responseStatus: is ${kindOf(status)}, not an object`;
+    if (status.code !== undefined && typeof status.code !== "number")
+      return `responseStatus.code: is ${kindOf(status.code)}, not a number`;
+  }
+  for (const key of ["stageTimestamp", "requestReceivedTimestamp"] as const) {
+    const bad = badOptionalString(e[key]);
+    if (bad !== undefined) return `${key}: ${bad}`;
+  }
+  return undefined;
+}
+
+const OBJECT_REF_KEYS = ["resource", "subresource", "namespace", "name", "apiGroup", "apiVersion"] as const;
+
 /** Validate one parsed JSON value as an audit Event; a string says why it is not one. */
 export function toAuditEvent(value: unknown): AuditEvent | string {
   if (!isPlainObject(value)) return `not a JSON object (${Array.isArray(value) ? "array" : typeof value})`;
@@ -104,14 +142,20 @@ export function toAuditEvent(value: unknown): AuditEvent | string {
   if (candidate.auditID === undefined && isPlainObject(candidate.protoPayload)) {
     return "a Google Cloud audit log entry, not an audit.k8s.io Event";
   }
-  const parsed = v.safeParse(EventSchema, candidate);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const path = issue.path?.map((p) => String(p.key)).join(".") ?? "";
-    const what = issue.input === undefined ? `${path} is missing` : `${path}: ${issue.message}`;
-    return `not an audit.k8s.io Event: ${path === "" ? issue.message : what}`;
-  }
-  const e = parsed.output;
+  const problem = eventProblem(candidate);
+  if (problem !== undefined) return `not an audit.k8s.io Event: ${problem}`;
+  // eventProblem has checked every type below.
+  const e = candidate as {
+    auditID: string;
+    stage: string;
+    verb: string;
+    requestURI: string;
+    user?: { username?: string; groups?: string[] };
+    objectRef?: Record<string, string | undefined>;
+    responseStatus?: { code?: number };
+    stageTimestamp?: string;
+    requestReceivedTimestamp?: string;
+  };
   const event: AuditEvent = {
     auditID: e.auditID,
     stage: e.stage,
@@ -123,18 +167,24 @@ export function toAuditEvent(value: unknown): AuditEvent | string {
   if (e.user?.username !== undefined) event.username = e.user.username;
   if (e.user?.groups !== undefined) event.groups = e.user.groups;
   if (e.objectRef !== undefined) {
-    const { resource, subresource, namespace, name, apiGroup, apiVersion } = e.objectRef;
-    event.objectRef = { resource, subresource, namespace, name, apiGroup, apiVersion };
-    for (const key of Object.keys(event.objectRef) as (keyof typeof event.objectRef)[]) {
-      if (event.objectRef[key] === undefined) delete event.objectRef[key];
+    const ref: AuditObjectRef = {};
+    for (const key of OBJECT_REF_KEYS) {
+      const v = e.objectRef[key];
+      if (v !== undefined) ref[key] = v;
     }
+    event.objectRef = ref;
   }
   if (e.responseStatus?.code !== undefined) event.responseCode = e.responseStatus.code;
   return event;
 }
 
-/** Everything one parsed top-level value holds: an array, an EventList's items, or one Event. */
-function* eventsOf(value: unknown, origin: EventOrigin, problem: (line: number, reason: string) => void) {
+/** Everything one parsed top-level value holds (an array, an EventList's items, or one Event), to onEvent. */
+function collectEvents(
+  value: unknown,
+  origin: EventOrigin,
+  problem: (line: number, reason: string) => void,
+  onEvent: (event: ReadEvent) => void,
+): void {
   let items: unknown[];
   if (Array.isArray(value)) items = value;
   else if (isPlainObject(value) && value.kind === "EventList") {
@@ -143,12 +193,16 @@ function* eventsOf(value: unknown, origin: EventOrigin, problem: (line: number, 
       return;
     }
     items = value.items;
-  } else items = [value];
-  for (const [i, item] of items.entries()) {
-    const event = toAuditEvent(item);
-    if (typeof event === "string") {
-      problem(origin.line, items.length > 1 || item !== value ? `item ${i}: ${event}` : event);
-    } else yield { event, origin } satisfies ReadEvent;
+  } else {
+    const event = toAuditEvent(value);
+    if (typeof event === "string") problem(origin.line, event);
+    else onEvent({ event, origin });
+    return;
+  }
+  for (let i = 0; i < items.length; i++) {
+    const event = toAuditEvent(items[i]);
+    if (typeof event === "string") problem(origin.line, `item ${i}: ${event}`);
+    else onEvent({ event, origin });
   }
 }
 
@@ -266,64 +320,89 @@ class JsonValueSplitter {
   }
 }
 
-/** Lines of a byte stream, each at most maxBytes (longer ones are reported and skipped). */
-async function* linesOf(
-  chunks: AsyncIterable<Uint8Array>,
-  maxBytes: number,
-  problem: (line: number, reason: string) => void,
-): AsyncGenerator<[string, number]> {
-  let pending: Buffer[] = [];
-  let pendingLen = 0;
-  let skipping = false;
-  let lineNo = 0;
-  let first = true;
-  const take = (buf: Buffer): string => {
-    let text = buf.toString("utf8");
-    if (first) {
-      first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+/**
+ * Splits a byte stream into lines, each at most maxBytes (longer ones are reported and skipped).
+ * Synchronous and per chunk: a line inside a chunk is decoded straight from the chunk (no per-line
+ * Buffer); only a line that spans chunks is assembled from pieces. Each line is handed on at once,
+ * so what is parsed from it dies young (batching parsed events per chunk made them survive a
+ * scavenge and doubled the GC time).
+ */
+class LineSplitter {
+  private carry: Buffer[] = [];
+  private carryLen = 0;
+  private skipping = false;
+  private lineNo = 0;
+  private first = true;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly problem: (line: number, reason: string) => void,
+    private readonly onLine: (line: string, lineNo: number) => void,
+  ) {}
+
+  push(buf: Buffer): void {
+    const last = buf.lastIndexOf(0x0a);
+    if (last < 0) {
+      this.hold(buf, 0, buf.length);
+      return;
     }
-    return text.endsWith("\r") ? text.slice(0, -1) : text;
-  };
-  for await (const chunk of chunks) {
-    const buf = Buffer.isBuffer(chunk)
-      ? chunk
-      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let pos = 0;
-    while (pos < buf.length) {
-      const nl = buf.indexOf(0x0a, pos);
-      const end = nl < 0 ? buf.length : nl;
-      if (!skipping) {
-        if (pendingLen + (end - pos) > maxBytes) {
-          skipping = true;
-          pending = [];
-          pendingLen = 0;
-        } else if (nl >= 0 && pendingLen === 0) {
-          lineNo++;
-          yield [take(buf.subarray(pos, end)), lineNo];
-        } else {
-          pending.push(buf.subarray(pos, end));
-          pendingLen += end - pos;
-          if (nl >= 0) {
-            lineNo++;
-            const line = take(Buffer.concat(pending, pendingLen));
-            pending = [];
-            pendingLen = 0;
-            yield [line, lineNo];
-          }
-        }
+    if (this.carryLen > 0 || this.skipping) {
+      const nl = buf.indexOf(0x0a);
+      this.hold(buf, 0, nl);
+      this.lineNo++;
+      if (this.skipping) {
+        this.problem(this.lineNo, `line longer than ${this.maxBytes} bytes`);
+        this.skipping = false;
+      } else {
+        this.emit(Buffer.concat(this.carry, this.carryLen).toString("utf8"), this.lineNo);
       }
-      if (nl < 0) break;
-      if (skipping) {
-        lineNo++;
-        problem(lineNo, `line longer than ${maxBytes} bytes`);
-        skipping = false;
-      }
+      this.carry = [];
+      this.carryLen = 0;
       pos = nl + 1;
     }
+    while (pos <= last) {
+      const nl = buf.indexOf(0x0a, pos);
+      this.lineNo++;
+      if (nl - pos > this.maxBytes) this.problem(this.lineNo, `line longer than ${this.maxBytes} bytes`);
+      else this.emit(buf.toString("utf8", pos, nl), this.lineNo);
+      pos = nl + 1;
+    }
+    if (last + 1 < buf.length) this.hold(buf, last + 1, buf.length);
   }
-  if (skipping) problem(lineNo + 1, `line longer than ${maxBytes} bytes`);
-  else if (pendingLen > 0) yield [take(Buffer.concat(pending, pendingLen)), lineNo + 1];
+
+  end(): void {
+    if (this.skipping) this.problem(this.lineNo + 1, `line longer than ${this.maxBytes} bytes`);
+    else if (this.carryLen > 0) {
+      this.lineNo++;
+      this.emit(Buffer.concat(this.carry, this.carryLen).toString("utf8"), this.lineNo);
+    }
+    this.carry = [];
+    this.carryLen = 0;
+  }
+
+  /** Keeps bytes of an unfinished line (or drops them once it is too long). */
+  private hold(buf: Buffer, from: number, to: number): void {
+    if (this.skipping || to === from) return;
+    if (this.carryLen + (to - from) > this.maxBytes) {
+      this.skipping = true;
+      this.carry = [];
+      this.carryLen = 0;
+      return;
+    }
+    this.carry.push(buf.subarray(from, to));
+    this.carryLen += to - from;
+  }
+
+  private emit(line: string, lineNo: number): void {
+    let text = line;
+    if (this.first) {
+      this.first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (text.charCodeAt(text.length - 1) === 0x0d) text = text.slice(0, -1);
+    this.onLine(text, lineNo);
+  }
 }
 
 /** The stream, gunzipped when it starts with the gzip magic (1f 8b). */
@@ -372,51 +451,131 @@ async function* decompressed(chunks: AsyncIterable<Uint8Array>, source: string):
 }
 
 /**
- * Audit Events from a byte stream, in order. Bad lines go to options.onProblem; the generator only
- * throws (a ShipshapeError) when the stream itself cannot be read.
+ * Turns lines into events: JSON lines, or (when the first non-blank line opens a document without
+ * closing it) multi-line JSON through JsonValueSplitter. Each event goes to `onEvent` as soon as
+ * its line is parsed.
+ */
+class EventLineReader {
+  private splitter: JsonValueSplitter | undefined;
+  private decided = false;
+  readonly lines: LineSplitter;
+
+  constructor(
+    private readonly source: string,
+    private readonly maxBytes: number,
+    private readonly problem: (line: number, reason: string) => void,
+    private readonly onEvent: (event: ReadEvent) => void,
+  ) {
+    this.lines = new LineSplitter(maxBytes, problem, (line, lineNo) => this.line(line, lineNo));
+  }
+
+  end(): void {
+    this.lines.end();
+    this.splitter?.end();
+  }
+
+  private line(line: string, lineNo: number): void {
+    if (this.splitter) {
+      this.splitter.feed(line, lineNo);
+      return;
+    }
+    // Most lines have nothing to trim: skip the call then.
+    const trimmed =
+      line.length > 0 && line.charCodeAt(0) > 0x20 && line.charCodeAt(line.length - 1) > 0x20
+        ? line
+        : line.trim();
+    if (trimmed === "") return;
+    if (!this.decided) {
+      this.decided = true;
+      if (trimmed === "{" || (trimmed.startsWith("[") && !parses(trimmed))) {
+        this.splitter = new JsonValueSplitter(this.maxBytes, (t, l) => this.text(t, l), this.problem);
+        this.splitter.feed(line, lineNo);
+        return;
+      }
+    }
+    this.text(trimmed, lineNo);
+  }
+
+  private text(text: string, line: number): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      this.problem(line, `not JSON (${describeError(err)})`);
+      return;
+    }
+    collectEvents(value, { source: this.source, line }, this.problem, this.onEvent);
+  }
+}
+
+export interface EventScanOptions extends EventInputOptions {
+  /** Awaited after each chunk read (e.g. to wait for a full output pipe to drain). */
+  afterChunk?: () => Promise<void> | undefined;
+}
+
+/**
+ * The fast way to read: every Event of a byte stream is passed to `onEvent` as soon as its line is
+ * parsed (synchronously, in order; no promise or generator step per event). Bad lines go to
+ * options.onProblem as they are met. Resolves at the end of the stream; rejects (a ShipshapeError)
+ * only when the stream itself cannot be read.
+ */
+export async function scanAuditEvents(
+  chunks: AsyncIterable<Uint8Array>,
+  options: EventScanOptions,
+  onEvent: (event: ReadEvent) => void,
+): Promise<void> {
+  const source = options.source ?? "input";
+  const maxBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  const onProblem = options.onProblem;
+  const problem = (line: number, reason: string) => onProblem?.({ source, line, reason });
+  const reader = new EventLineReader(source, maxBytes, problem, onEvent);
+  for await (const chunk of decompressed(chunks, source)) {
+    reader.lines.push(
+      Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+    );
+    const wait = options.afterChunk?.();
+    if (wait !== undefined) await wait;
+  }
+  reader.end();
+}
+
+/**
+ * Audit Events from a byte stream, in order, an array per chunk read. Bad lines go to
+ * options.onProblem; the generator only throws (a ShipshapeError) when the stream itself cannot
+ * be read.
+ */
+export async function* readAuditEventBatches(
+  chunks: AsyncIterable<Uint8Array>,
+  options: EventInputOptions = {},
+): AsyncGenerator<ReadEvent[]> {
+  let batch: ReadEvent[] = [];
+  const source = options.source ?? "input";
+  const maxBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+  const onProblem = options.onProblem;
+  const problem = (line: number, reason: string) => onProblem?.({ source, line, reason });
+  const reader = new EventLineReader(source, maxBytes, problem, (e) => batch.push(e));
+  for await (const chunk of decompressed(chunks, source)) {
+    reader.lines.push(
+      Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength),
+    );
+    if (batch.length > 0) {
+      yield batch;
+      batch = [];
+    }
+  }
+  reader.end();
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * Audit Events from a byte stream, in order, one at a time. Bad lines go to options.onProblem; the
+ * generator only throws (a ShipshapeError) when the stream itself cannot be read.
  */
 export async function* readAuditEvents(
   chunks: AsyncIterable<Uint8Array>,
   options: EventInputOptions = {},
 ): AsyncGenerator<ReadEvent> {
-  const source = options.source ?? "input";
-  const maxBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
-  const problem = (line: number, reason: string) => options.onProblem?.({ source, line, reason });
-  const queue: ReadEvent[] = [];
-  const handleText = (text: string, line: number) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      problem(line, `not JSON (${describeError(err)})`);
-      return;
-    }
-    for (const e of eventsOf(value, { source, line }, problem)) queue.push(e);
-  };
-  // Multi-line mode starts when the first non-blank line opens a document without closing it.
-  let splitter: JsonValueSplitter | undefined;
-  let decided = false;
-  for await (const [line, lineNo] of linesOf(decompressed(chunks, source), maxBytes, problem)) {
-    if (splitter) {
-      splitter.feed(line, lineNo);
-    } else {
-      const trimmed = line.trim();
-      if (trimmed === "") continue;
-      if (!decided) {
-        decided = true;
-        if (trimmed === "{" || (trimmed.startsWith("[") && !parses(trimmed))) {
-          splitter = new JsonValueSplitter(maxBytes, handleText, problem);
-          splitter.feed(line, lineNo);
-          yield* queue.splice(0);
-          continue;
-        }
-      }
-      handleText(trimmed, lineNo);
-    }
-    if (queue.length > 0) yield* queue.splice(0);
-  }
-  splitter?.end();
-  if (queue.length > 0) yield* queue.splice(0);
+  for await (const batch of readAuditEventBatches(chunks, options)) yield* batch;
 }
 
 function parses(text: string): boolean {

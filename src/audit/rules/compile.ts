@@ -51,6 +51,7 @@ export class UnknownFieldError extends ConditionCompileError {}
 export class ConditionCompiler {
   private readonly slots = new Map<string, number>();
   private readonly macroCache = new Map<string, Predicate>();
+  private readonly macroNodes = new Map<string, ConditionNode>();
   private readonly compiling = new Set<string>();
 
   constructor(private readonly scope: CompileScope) {}
@@ -61,7 +62,11 @@ export class ConditionCompiler {
   }
 
   /** A cached accessor for a field (also used by output formats). Throws ConditionCompileError. */
-  field(name: string, arg: string | undefined, offset = 0): { spec: FieldSpec; get: FieldAccessor } {
+  field(
+    name: string,
+    arg: string | undefined,
+    offset = 0,
+  ): { spec: FieldSpec; get: FieldAccessor; key: string } {
     const spec = fieldSpec(name);
     if (spec === undefined) throw new UnknownFieldError(`unknown field ${name} for source k8s_audit`, offset);
     const argError = checkFieldArg(spec, arg);
@@ -74,7 +79,12 @@ export class ConditionCompiler {
     }
     const extract = spec.make(arg);
     const s = slot;
-    return { spec, get: (ctx) => ctx.get(s, extract) };
+    return { spec, get: (ctx) => ctx.get(s, extract), key };
+  }
+
+  /** A macro's parsed condition (after it compiled), for analyses of conditions such as the prefilter. */
+  macroNode(name: string): ConditionNode | undefined {
+    return this.macroNodes.get(name);
   }
 
   compileText(text: string): Predicate {
@@ -112,7 +122,8 @@ export class ConditionCompiler {
       case "macro":
         return this.compileMacro(node.name, node.offset, macro);
       case "exists": {
-        const { get } = this.fieldAt(node.field, node.arg, node.offset, macro);
+        const { spec, get } = this.fieldAt(node.field, node.arg, node.offset, macro);
+        if (spec.alwaysPresent) return () => true;
         return (ctx) => {
           const v = get(ctx);
           return v !== undefined && (typeof v === "string" || v.length > 0);
@@ -160,6 +171,7 @@ export class ConditionCompiler {
       // Late binding: the macro is compiled at its first use, then shared.
       const compiled = this.compile(node, name);
       this.macroCache.set(name, compiled);
+      this.macroNodes.set(name, node);
       return compiled;
     } finally {
       this.compiling.delete(name);
@@ -167,7 +179,7 @@ export class ConditionCompiler {
   }
 
   /** Values of a "(…)" list with list references expanded. */
-  private expand(values: readonly ValueToken[]): string[] {
+  expand(values: readonly ValueToken[]): string[] {
     const out: string[] = [];
     for (const v of values) {
       const items = v.quoted ? undefined : this.scope.list(v.text);
@@ -195,6 +207,14 @@ export class ConditionCompiler {
         offset,
         macro,
       );
+    }
+    if (spec.bigint !== undefined) {
+      // The event time: compared as the number it is, not through its decimal text.
+      const compare = bigintComparison(op, value.text);
+      if (compare !== undefined) {
+        const read = spec.bigint;
+        return (ctx) => compare(read(ctx));
+      }
     }
     if (!spec.list) {
       return (ctx) => {
@@ -266,40 +286,50 @@ function canonicalNumber(text: string): string {
   }
 }
 
-function numericTest(op: BinaryOp, text: string): (s: string) => boolean {
-  let want: bigint;
+function wholeNumber(text: string): bigint {
   try {
-    want = BigInt(text.trim());
+    return BigInt(text.trim());
   } catch {
     throw new Error(`${JSON.stringify(text)} is not a whole number`);
   }
-  const n = (s: string): bigint | undefined => {
-    try {
-      return BigInt(s);
-    } catch {
-      return undefined;
-    }
-  };
-  const cmp = (f: (a: bigint) => boolean) => (s: string) => {
-    const v = n(s);
-    return v !== undefined && f(v);
-  };
+}
+
+/** `a op want` over whole numbers; undefined for operators that are not comparisons. */
+function bigintComparison(op: BinaryOp, text: string): ((a: bigint) => boolean) | undefined {
+  const want = wholeNumber(text);
   switch (op) {
     case "=":
-      return cmp((a) => a === want);
+      return (a) => a === want;
     case "!=":
-      return cmp((a) => a !== want);
+      return (a) => a !== want;
     case "<":
-      return cmp((a) => a < want);
+      return (a) => a < want;
     case "<=":
-      return cmp((a) => a <= want);
+      return (a) => a <= want;
     case ">":
-      return cmp((a) => a > want);
+      return (a) => a > want;
     case ">=":
-      return cmp((a) => a >= want);
+      return (a) => a >= want;
     default:
-      return stringTest(op, text);
+      return undefined;
   }
+}
+
+function numericTest(op: BinaryOp, text: string): (s: string) => boolean {
+  const compare = bigintComparison(op, text);
+  if (compare === undefined) {
+    wholeNumber(text);
+    return stringTest(op, text);
+  }
+  return (s) => {
+    let v: bigint;
+    try {
+      v = BigInt(s);
+    } catch {
+      return false;
+    }
+    return compare(v);
+  };
 }
 
 function hexBytes(text: string): Buffer {

@@ -23,6 +23,7 @@ import {
 } from "./condition-parser.js";
 import { EventContext, formatNanos } from "./event-context.js";
 import { compileOutput, type OutputFormatter } from "./output-format.js";
+import { type Constraints, necessaryValues, RulePrefilter } from "./prefilter.js";
 import { type Priority, priorityRank } from "./priority.js";
 import {
   type ExceptionDef,
@@ -61,35 +62,65 @@ export class AuditRuleEngine {
   /** Things worth telling the user: skipped syscall rules, missing plugins. */
   readonly notes: readonly string[];
   private readonly active: readonly CompiledRule[];
+  private readonly prefilter: RulePrefilter<CompiledRule>;
+  /** Reused for every event evaluate() sees (evaluation is synchronous and never re-entered). */
+  private ctx: EventContext | undefined;
 
   constructor(
     rules: CompiledRule[],
     notes: string[],
     private readonly slots: number,
+    constraints: ReadonlyMap<CompiledRule, Constraints> = new Map(),
   ) {
     this.rules = rules;
     this.notes = notes;
     this.active = rules.filter((r) => r.enabled);
+    this.prefilter = new RulePrefilter(
+      this.active.map((rule) => ({ rule, constraints: constraints.get(rule) ?? new Map() })),
+    );
+  }
+
+  /** The fields whose values select the rules worth evaluating for an event (see prefilter.ts). */
+  get indexFields(): readonly string[] {
+    return this.prefilter.indexFields;
   }
 
   /** The alerts an event raises, in rule order. */
   evaluate(event: AuditEvent): AuditAlert[] {
-    const ctx = new EventContext(event, this.slots);
+    let ctx = this.ctx;
+    if (ctx === undefined) ctx = this.ctx = new EventContext(event, this.slots);
+    else ctx.reset(event);
+    const candidates = this.prefilter.candidates(ctx);
     const alerts: AuditAlert[] = [];
-    for (const rule of this.active) {
-      if (rule.matches(ctx)) {
-        alerts.push({
-          rule: rule.name,
-          priority: rule.priority,
-          time: event.time === "" ? formatNanos(ctx.rawtime()) : event.time,
-          output: rule.format(ctx),
-          auditID: event.auditID,
-          tags: rule.tags,
-        });
-      }
+    for (let i = 0; i < candidates.length; i++) {
+      const rule = candidates[i]!;
+      if (rule.matches(ctx)) alerts.push(alertOf(rule, ctx));
     }
     return alerts;
   }
+
+  /**
+   * The same alerts as evaluate(), the plain way: every enabled rule in order, a fresh context.
+   * The reference the prefilter and the context reuse are tested against.
+   */
+  evaluateUnindexed(event: AuditEvent): AuditAlert[] {
+    const ctx = new EventContext(event, this.slots);
+    const alerts: AuditAlert[] = [];
+    for (const rule of this.active) if (rule.matches(ctx)) alerts.push(alertOf(rule, ctx));
+    return alerts;
+  }
+}
+
+function alertOf(rule: CompiledRule, ctx: EventContext): AuditAlert {
+  const event = ctx.event;
+  return {
+    rule: rule.name,
+    priority: rule.priority,
+    time: event.time === "" ? formatNanos(ctx.rawtime()) : event.time,
+    output: rule.format(ctx),
+    auditID: event.auditID,
+    tags: rule.tags,
+  };
 }
 
 /** Whether an alert's priority is `threshold` or more severe. */
@@ -211,6 +242,8 @@ export function compileRuleSet(def: RuleSetDefinition): AuditRuleEngine {
   });
   const listNames = new Set(def.lists.keys());
   const rules: CompiledRule[] = [];
+  const constraints = new Map<CompiledRule, Constraints>();
+  const macroConstraints = new Map<string, Constraints>();
   const skipped: string[] = [];
   for (const rule of def.rules) {
     if (rule.source !== "k8s_audit") {
@@ -258,7 +291,7 @@ export function compileRuleSet(def: RuleSetDefinition): AuditRuleEngine {
       }
       throw err;
     }
-    rules.push({
+    const compiled: CompiledRule = {
       name: rule.name,
       priority: rule.priority,
       enabled: rule.enabled,
@@ -267,7 +300,9 @@ export function compileRuleSet(def: RuleSetDefinition): AuditRuleEngine {
       at: rule.at,
       matches,
       format,
-    });
+    };
+    rules.push(compiled);
+    constraints.set(compiled, necessaryValues(node, compiler, macroConstraints));
   }
   if (skipped.length > 0) {
     const shown = skipped
@@ -278,7 +313,7 @@ export function compileRuleSet(def: RuleSetDefinition): AuditRuleEngine {
       `skipped ${skipped.length} rule(s) whose source is not k8s_audit: ${shown}${skipped.length > 5 ? ", …" : ""}`,
     );
   }
-  return new AuditRuleEngine(rules, notes, compiler.slotCount);
+  return new AuditRuleEngine(rules, notes, compiler.slotCount, constraints);
 }
 
 /** Load and compile rules files (paths, in order). Unreadable files and bad rules are ShipshapeErrors. */

@@ -10,21 +10,40 @@ export type FieldValue = string | readonly string[] | undefined;
 export class EventContext {
   readonly raw: JsonObject;
   readonly event: AuditEvent;
-  private readonly cache: (FieldValue | typeof MISSING)[];
-  private rawtimeNs?: bigint;
+  /**
+   * The cache: a slot holds the current event's value when its stamp equals `generation`. The
+   * engine reuses one context for every event (reset), so evaluating allocates no cache per event.
+   */
+  private readonly values: FieldValue[];
+  private readonly stamps: Uint32Array;
+  private generation = 0;
+  private rawtimeNs: bigint | undefined;
 
   constructor(event: AuditEvent, slots: number) {
     this.event = event;
     this.raw = event.raw;
-    this.cache = new Array<FieldValue | typeof MISSING>(slots).fill(MISSING);
+    this.values = new Array<FieldValue>(slots).fill(undefined);
+    this.stamps = new Uint32Array(slots);
+    this.reset(event);
+  }
+
+  /** Point the context at another event; every cached field is forgotten. */
+  reset(event: AuditEvent): void {
+    (this as { event: AuditEvent }).event = event;
+    (this as { raw: JsonObject }).raw = event.raw;
+    this.rawtimeNs = undefined;
+    if (++this.generation === 0xffffffff) {
+      this.stamps.fill(0);
+      this.generation = 1;
+    }
   }
 
   /** The field in `slot`, extracted on first use. */
   get(slot: number, extract: (ctx: EventContext) => FieldValue): FieldValue {
-    const cached = this.cache[slot];
-    if (cached !== MISSING) return cached;
+    if (this.stamps[slot] === this.generation) return this.values[slot];
     const value = extract(this);
-    this.cache[slot] = value;
+    this.values[slot] = value;
+    this.stamps[slot] = this.generation;
     return value;
   }
 
@@ -39,20 +58,82 @@ export class EventContext {
   }
 }
 
-const MISSING: unique symbol = Symbol("missing");
-
 function nowNanos(): bigint {
   return BigInt(Date.now()) * 1_000_000n;
 }
 
-/** RFC 3339 with up to nanosecond precision → ns since the epoch, or undefined. */
+/**
+ * RFC 3339 with up to nanosecond precision → ns since the epoch, or undefined. Read digit by digit
+ * (no regular expression, no Date parsing): it runs for every event a time-comparing rule sees.
+ */
 export function parseRfc3339Nanos(text: string): bigint | undefined {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/i.exec(text);
-  if (!m) return undefined;
-  const seconds = Date.parse(`${m[1]}${m[3]!.toUpperCase()}`);
-  if (Number.isNaN(seconds)) return undefined;
-  const frac = (m[2] ?? "").padEnd(9, "0");
-  return BigInt(seconds) * 1_000_000n + BigInt(frac);
+  const n = text.length;
+  if (n < 20) return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  if (year < 0 || month < 1 || day < 1 || hour < 0 || minute < 0 || second < 0) return undefined;
+  if (text[4] !== "-" || text[7] !== "-" || text[13] !== ":" || text[16] !== ":") return undefined;
+  const t = text.charCodeAt(10);
+  if (t !== 0x54 && t !== 0x74) return undefined; // T or t
+  // Go's time.Parse (the plugin's) refuses second 60 as Date.parse does.
+  if (month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (day > daysIn(year, month)) return undefined;
+  let i = 19;
+  let nanos = 0;
+  if (text[i] === ".") {
+    i++;
+    const start = i;
+    while (i < n && i - start < 9) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      nanos = nanos * 10 + d;
+      i++;
+    }
+    if (i === start) return undefined;
+    for (let k = i - start; k < 9; k++) nanos *= 10;
+  }
+  let offsetMinutes = 0;
+  const z = text.charCodeAt(i);
+  if (z === 0x5a || z === 0x7a) {
+    if (i + 1 !== n) return undefined;
+  } else if (z === 0x2b || z === 0x2d) {
+    const oh = digits(text, i + 1, 2);
+    const om = digits(text, i + 4, 2);
+    if (i + 6 !== n || text[i + 3] !== ":" || oh < 0 || om < 0 || oh > 23 || om > 59) return undefined;
+    offsetMinutes = (z === 0x2d ? -1 : 1) * (oh * 60 + om);
+  } else return undefined;
+  const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
+  return BigInt(seconds - offsetMinutes * 60) * 1_000_000_000n + BigInt(nanos);
+}
+
+/** The whole number written by `count` ASCII digits at `at`, or -1. */
+function digits(text: string, at: number, count: number): number {
+  let v = 0;
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** ns since the epoch → RFC 3339 UTC with nanoseconds. */

@@ -19,9 +19,17 @@ export interface FieldSpec {
   list: boolean;
   /** uint64 fields compare numerically. */
   numeric?: boolean;
+  /**
+   * Every event has the field (the event time, the whole object, the source): `exists` on it is
+   * true without extracting it. Falco's rules test `jevt.rawtime exists` as "always true" on every
+   * event (macro k8s_audit_always_true), so this saves parsing a timestamp per event.
+   */
+  alwaysPresent?: boolean;
   /** What may go in brackets after the name; `requiredArg` when it must be there. */
   arg: FieldArgKind;
   requiredArg?: boolean;
+  /** For numeric fields the event always has (the time): the value as a number, for comparisons. */
+  bigint?: (ctx: EventContext) => bigint;
   /** The extractor for a given argument (already validated). */
   make(arg: string | undefined): (ctx: EventContext) => FieldValue;
 }
@@ -29,10 +37,15 @@ export interface FieldSpec {
 type Json = JsonValue | undefined;
 
 function get(value: Json, ...keys: string[]): Json {
+  return getPath(value, keys);
+}
+
+/** The value at a fixed path of object keys (no rest-argument array per call: this runs per event). */
+function getPath(value: Json, keys: readonly string[]): Json {
   let v = value;
-  for (const k of keys) {
+  for (let i = 0; i < keys.length; i++) {
     if (v === null || typeof v !== "object" || Array.isArray(v)) return undefined;
-    v = v[k];
+    v = v[keys[i]!];
   }
   return v;
 }
@@ -98,9 +111,19 @@ function scalar(name: string, ...keys: string[]): void {
     name,
     list: false,
     arg: "none",
-    make: () => (ctx) => {
-      const v = get(ctx.raw, ...keys);
-      return v === undefined ? undefined : asString(v);
+    make: () => {
+      if (keys.length === 1) {
+        // Top-level keys (verb, stage, requestURI, …): the most read fields, one property read.
+        const key = keys[0]!;
+        return (ctx) => {
+          const v = ctx.raw[key];
+          return v === undefined ? undefined : typeof v === "string" ? v : asString(v);
+        };
+      }
+      return (ctx) => {
+        const v = getPath(ctx.raw, keys);
+        return v === undefined ? undefined : typeof v === "string" ? v : asString(v);
+      };
     },
   });
 }
@@ -111,7 +134,7 @@ function listOf(name: string, ...keys: string[]): void {
     list: true,
     arg: "none",
     make: () => (ctx) => {
-      const v = get(ctx.raw, ...keys);
+      const v = getPath(ctx.raw, keys);
       return Array.isArray(v) ? v.map(asString) : undefined;
     },
   });
@@ -432,20 +455,24 @@ for (const prefix of ["jevt", "json"]) {
   registry.set(`${prefix}.obj`, {
     name: `${prefix}.obj`,
     list: false,
+    alwaysPresent: true,
     arg: "none",
     make: () => (ctx) => JSON.stringify(ctx.raw),
   });
   registry.set(`${prefix}.time`, {
     name: `${prefix}.time`,
     list: false,
+    alwaysPresent: true,
     arg: "none",
     make: () => (ctx) => formatNanos(ctx.rawtime()),
   });
   registry.set(`${prefix}.rawtime`, {
     name: `${prefix}.rawtime`,
     list: false,
+    alwaysPresent: true,
     numeric: true,
     arg: "none",
+    bigint: (ctx) => ctx.rawtime(),
     make: () => (ctx) => ctx.rawtime().toString(),
   });
 }
@@ -455,6 +482,7 @@ registry.set("evt.rawtime", { ...registry.get("jevt.rawtime")!, name: "evt.rawti
 registry.set("evt.source", {
   name: "evt.source",
   list: false,
+  alwaysPresent: true,
   arg: "none",
   make: () => () => "k8s_audit",
 });
