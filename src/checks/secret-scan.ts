@@ -10,7 +10,8 @@
  *   .png, .pyc, …);
  * - not in the test and example folders of installed libraries (site-packages/, dist-packages/,
  *   node_modules/, /usr/share/nodejs/, gems/, vendor/, Go's module cache, /usr/lib/python3*): those
- *   ship sample keys for their own tests — a key in /app/tests/ is still reported;
+ *   ship sample keys for their own tests — a key in /app/tests/ is still reported; nor the
+ *   libraries' Markdown/reST documentation there (README.md quotes example tokens);
  * - a file with a NUL byte in its first 8 KiB is binary and is skipped after that look;
  * - then one case-insensitive keyword test decides whether the token detectors run at all.
  * Every layer's files are read, not only the squashed view: a file deleted in a later layer is still
@@ -51,10 +52,17 @@ const BINARY_EXTENSION =
 const LIBRARY_TEST_DIRECTORY =
   /(?:\/(?:site-packages|dist-packages|node_modules|gems|vendor)\/|^\/usr\/share\/nodejs\/|^\/usr\/(?:local\/)?lib\/python[0-9.]*\/|^\/usr\/share\/perl5?\/|^\/usr\/lib\/ruby\/|\/go\/pkg\/mod\/).*\/(?:tests?|testdata|testing|test_data|__tests__|fixtures?|spec|specs|examples?|samples?)\//;
 
+/** An installed library's tree (its own documentation there is not an application's file). */
+const LIBRARY_TREE =
+  /(?:\/(?:site-packages|dist-packages|node_modules|gems|vendor)\/|^\/usr\/share\/nodejs\/|^\/usr\/(?:local\/)?lib\/python[0-9.]*\/|^\/usr\/share\/perl5?\/|^\/usr\/lib\/ruby\/|\/go\/pkg\/mod\/)/;
+const DOCUMENTATION = /\.(?:md|markdown|rst)$/i;
+
 export function isSecretCandidate(path: string, size: number): boolean {
   if (size === 0 || size > SECRET_SCAN_MAX_BYTES) return false;
   for (const dir of SKIPPED_DIRECTORIES) if (path.startsWith(dir)) return false;
   if (BINARY_EXTENSION.test(path)) return false;
+  // Libraries' READMEs quote example tokens and JWTs (Trivy skips .md files altogether).
+  if (DOCUMENTATION.test(path) && LIBRARY_TREE.test(path)) return false;
   return !LIBRARY_TEST_DIRECTORY.test(path);
 }
 
@@ -71,7 +79,7 @@ export function scanFileForSecrets(bytes: Buffer, path: string): SecretHit[] {
 
 export const SECRETS_REQUEST: FileRequest = {
   id: "check-secrets",
-  version: "2",
+  version: "3",
   match: (path, { size }) => isSecretCandidate(path, size),
   maxFileBytes: SECRET_SCAN_MAX_BYTES,
   analyze: (bytes, file) => {

@@ -23,7 +23,11 @@ import {
   MAX_HITS_PER_FILE,
   type SecretKind,
 } from "../../src/checks/secret-patterns.js";
-import { SECRET_SCAN_MAX_BYTES, scanFileForSecrets } from "../../src/checks/secret-scan.js";
+import {
+  isSecretCandidate,
+  SECRET_SCAN_MAX_BYTES,
+  scanFileForSecrets,
+} from "../../src/checks/secret-scan.js";
 import { fixturePath } from "../helpers/shared.js";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -349,4 +353,29 @@ describe("bounds", () => {
       expect(ms, `${JSON.stringify(text.slice(0, 30))}… took ${ms} ms`).toBeLessThan(5000);
     }
   }, 120_000);
+});
+
+describe("which files are read", () => {
+  it("application files yes; documentation trees, binaries, libraries' tests and READMEs no", () => {
+    const yes = [
+      "/app/.env",
+      "/app/tests/key.pem",
+      "/root/.ssh/id_rsa",
+      "/app/README.md",
+      "/etc/app/config.yaml",
+    ];
+    const no = [
+      "/usr/share/doc/openssl/README",
+      "/usr/lib/x86_64-linux-gnu/libssl.so.3",
+      "/usr/lib/python3/dist-packages/requests/tests/test_auth.py",
+      "/app/node_modules/jsonwebtoken/README.md",
+      "/usr/lib/python3/dist-packages/jwt/README.rst",
+      "/app/vendor/github.com/x/y/testdata/key.pem",
+      "/var/lib/dpkg/info/openssl.md5sums",
+    ];
+    for (const p of yes) expect(isSecretCandidate(p, 100), p).toBe(true);
+    for (const p of no) expect(isSecretCandidate(p, 100), p).toBe(false);
+    expect(isSecretCandidate("/app/.env", 0)).toBe(false);
+    expect(isSecretCandidate("/app/big.json", SECRET_SCAN_MAX_BYTES + 1)).toBe(false);
+  });
 });
