@@ -8,10 +8,9 @@
  *    rule's condition reads; each case names the condition it reasons from.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseAuditEvents } from "../../src/audit/event-input.js";
 import type { AuditEvent } from "../../src/audit/event.js";
+import { parseAuditEvents } from "../../src/audit/event-input.js";
 import { type AuditRuleEngine, loadAuditRules } from "../../src/audit/rules/engine.js";
 import { dataPath, repoPath } from "../helpers/shared.js";
 

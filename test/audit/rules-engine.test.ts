@@ -253,18 +253,16 @@ describe("condition parser fuzz", () => {
         ([f, op, v]) =>
           ({ kind: "binary", field: f, op, value: { text: v, quoted: true }, offset: 0 }) as ConditionNode,
       ),
-    fc
-      .tuple(field, fc.constantFrom("in", "intersects", "pmatch"), fc.array(value, { maxLength: 3 }))
-      .map(
-        ([f, op, vs]) =>
-          ({
-            kind: "list",
-            field: f,
-            op,
-            values: vs.map((t) => ({ text: t, quoted: true })),
-            offset: 0,
-          }) as ConditionNode,
-      ),
+    fc.tuple(field, fc.constantFrom("in", "intersects", "pmatch"), fc.array(value, { maxLength: 3 })).map(
+      ([f, op, vs]) =>
+        ({
+          kind: "list",
+          field: f,
+          op,
+          values: vs.map((t) => ({ text: t, quoted: true })),
+          offset: 0,
+        }) as ConditionNode,
+    ),
     field.map((f) => ({ kind: "exists", field: f, offset: 0 }) as ConditionNode),
   );
   const tree = fc.letrec<{ node: ConditionNode }>((tie) => ({

@@ -299,7 +299,7 @@ const CASES: Record<string, readonly Case[]> = {
     },
     {
       name: "every pulled image counts, build stages too",
-      lines: ["FROM golang:1.22 AS build", "FROM gcr.io/distroless/static@sha256:" + "a".repeat(64)],
+      lines: ["FROM golang:1.22 AS build", `FROM gcr.io/distroless/static@sha256:${"a".repeat(64)}`],
       policy: "image:\n  digestRequired: true\n",
       expect: [1],
     },

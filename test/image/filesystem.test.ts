@@ -417,7 +417,13 @@ describe("analyzers that keep a result, not the bytes", () => {
       const { createHash } = await import("node:crypto");
       const diffID = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
       let calls = 0;
-      const request = { ...countLines, analyze: (b: Buffer) => (calls++, countLines.analyze(b)) };
+      const request = {
+        ...countLines,
+        analyze: (b: Buffer) => {
+          calls++;
+          return countLines.analyze(b);
+        },
+      };
       const cache = new LayerCache(dir);
       await readFilesystem(syntheticImage([bufferLayer(bytes, 0, { diffID })]), {
         cache,

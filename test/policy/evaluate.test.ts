@@ -67,7 +67,7 @@ describe("allowed registries", () => {
     ["quay.io/prometheus", "quay.io/prometheus", true],
     ["quay.io/prometheus", "quay.io/prometheus-community/x", false],
     ["quay.io/prometheus", "quay.io/evil/prometheus/x", false],
-    ["Registry.Example.com:5000/team", "registry.example.com:5000/team/app@sha256:" + "a".repeat(64), true],
+    ["Registry.Example.com:5000/team", `registry.example.com:5000/team/app@sha256:${"a".repeat(64)}`, true],
     ["registry.example.com:5000", "registry.example.com/team/app", false],
     ["registry.example.com", "registry.example.com:5000/team/app", false],
     ["localhost:5000", "localhost:5000/app", true],
