@@ -85,13 +85,13 @@ describe("audit webhook sink", () => {
     });
     let failNext = false;
     const slow: AuditStore = Object.assign(Object.create(real) as AuditStore, {
-      ingest: async (batch: IngestBatch) => {
+      ingestMany: async (batches: readonly IngestBatch[]) => {
         await gate;
         if (failNext) {
           failNext = false;
           throw new Error("disk I/O error");
         }
-        return real.ingest(batch);
+        return real.ingestMany(batches);
       },
     });
     const perBatch = sample.length * 2;

@@ -135,11 +135,21 @@ export class PostgresAuditStore implements AuditStore {
   }
 
   async ingest(batch: IngestBatch): Promise<IngestResult> {
-    for (const e of batch.events) checkTime(e.time);
-    for (const a of batch.alerts) checkTime(a.time);
+    return (await this.ingestMany([batch]))[0] as IngestResult;
+  }
+
+  async ingestMany(batches: readonly IngestBatch[]): Promise<IngestResult[]> {
     const days = new Set<string>();
-    for (const e of batch.events) days.add(dayKey(e.time));
-    for (const a of batch.alerts) days.add(dayKey(a.time));
+    for (const batch of batches) {
+      for (const e of batch.events) {
+        checkTime(e.time);
+        days.add(dayKey(e.time));
+      }
+      for (const a of batch.alerts) {
+        checkTime(a.time);
+        days.add(dayKey(a.time));
+      }
+    }
     const created: string[] = [];
     let client: pg.PoolClient | undefined;
     try {
@@ -150,68 +160,74 @@ export class PostgresAuditStore implements AuditStore {
         await this.createPartitions(client, day);
         created.push(day);
       }
-      let events = 0;
-      for (let i = 0; i < batch.events.length; i += ROWS_PER_INSERT) {
-        const chunk = batch.events.slice(i, i + ROWS_PER_INSERT);
-        const values: unknown[] = [];
-        const rows = chunk.map((e, r) => {
-          values.push(
-            clean(e.id),
-            clean(e.stage),
-            e.source,
-            e.time,
-            clean(e.user),
-            clean(e.verb),
-            clean(e.resource),
-            clean(e.subresource),
-            clean(e.namespace),
-            clean(e.name),
-            e.responseCode ?? null,
-            clean(e.raw),
-          );
-          return `(${Array.from({ length: 12 }, (_, c) => `$${r * 12 + c + 1}`).join(", ")})`;
-        });
-        const res = await client.query(
-          `INSERT INTO ${this.schema}.audit_events (id, stage, source, time, user_name, verb, resource, subresource, namespace, name, response_code, raw) VALUES ${rows.join(", ")} ON CONFLICT DO NOTHING`,
-          values,
-        );
-        events += res.rowCount ?? 0;
-      }
-      let alerts = 0;
-      for (let i = 0; i < batch.alerts.length; i += ROWS_PER_INSERT) {
-        const chunk = batch.alerts.slice(i, i + ROWS_PER_INSERT);
-        const values: unknown[] = [];
-        const rows = chunk.map((a, r) => {
-          values.push(
-            clean(a.rule),
-            clean(a.priority),
-            priorityRank(a.priority),
-            a.time,
-            clean(a.output),
-            clean(a.auditID),
-            a.source,
-            clean(a.user),
-            clean(a.verb),
-            clean(a.resource),
-            clean(a.namespace),
-          );
-          return `(${Array.from({ length: 11 }, (_, c) => `$${r * 11 + c + 1}`).join(", ")})`;
-        });
-        const res = await client.query(
-          `INSERT INTO ${this.schema}.audit_alerts (rule, priority, priority_rank, time, output, audit_id, source, user_name, verb, resource, namespace) VALUES ${rows.join(", ")} ON CONFLICT DO NOTHING`,
-          values,
-        );
-        alerts += res.rowCount ?? 0;
-      }
+      const results: IngestResult[] = [];
+      for (const batch of batches) results.push(await this.writeBatch(client, batch));
       await client.query("COMMIT");
       for (const day of created) this.knownDays.add(day);
-      return { events, alerts };
+      return results;
     } catch (err) {
       await client?.query("ROLLBACK").catch(() => {});
       throw postgresError(err, this.target, "writing audit events");
     } finally {
       client?.release();
     }
+  }
+
+  private async writeBatch(client: pg.PoolClient, batch: IngestBatch): Promise<IngestResult> {
+    let events = 0;
+    for (let i = 0; i < batch.events.length; i += ROWS_PER_INSERT) {
+      const chunk = batch.events.slice(i, i + ROWS_PER_INSERT);
+      const values: unknown[] = [];
+      const rows = chunk.map((e, r) => {
+        values.push(
+          clean(e.id),
+          clean(e.stage),
+          e.source,
+          e.time,
+          clean(e.user),
+          clean(e.verb),
+          clean(e.resource),
+          clean(e.subresource),
+          clean(e.namespace),
+          clean(e.name),
+          e.responseCode ?? null,
+          clean(e.raw),
+        );
+        return `(${Array.from({ length: 12 }, (_, c) => `$${r * 12 + c + 1}`).join(", ")})`;
+      });
+      const res = await client.query(
+        `INSERT INTO ${this.schema}.audit_events (id, stage, source, time, user_name, verb, resource, subresource, namespace, name, response_code, raw) VALUES ${rows.join(", ")} ON CONFLICT DO NOTHING`,
+        values,
+      );
+      events += res.rowCount ?? 0;
+    }
+    let alerts = 0;
+    for (let i = 0; i < batch.alerts.length; i += ROWS_PER_INSERT) {
+      const chunk = batch.alerts.slice(i, i + ROWS_PER_INSERT);
+      const values: unknown[] = [];
+      const rows = chunk.map((a, r) => {
+        values.push(
+          clean(a.rule),
+          clean(a.priority),
+          priorityRank(a.priority),
+          a.time,
+          clean(a.output),
+          clean(a.auditID),
+          a.source,
+          clean(a.user),
+          clean(a.verb),
+          clean(a.resource),
+          clean(a.namespace),
+        );
+        return `(${Array.from({ length: 11 }, (_, c) => `$${r * 11 + c + 1}`).join(", ")})`;
+      });
+      const res = await client.query(
+        `INSERT INTO ${this.schema}.audit_alerts (rule, priority, priority_rank, time, output, audit_id, source, user_name, verb, resource, namespace) VALUES ${rows.join(", ")} ON CONFLICT DO NOTHING`,
+        values,
+      );
+      alerts += res.rowCount ?? 0;
+    }
+    return { events, alerts };
   }
 
   private async createPartitions(client: pg.PoolClient, day: string): Promise<void> {

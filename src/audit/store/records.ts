@@ -71,6 +71,8 @@ export interface AuditStore {
   readonly location: string;
   /** Writes the batch in one transaction; resolves only after it is committed (acknowledge after write). */
   ingest(batch: IngestBatch): Promise<IngestResult>;
+  /** Several batches in one transaction (one commit, one fsync), with each batch's own counts. */
+  ingestMany(batches: readonly IngestBatch[]): Promise<IngestResult[]>;
   queryEvents(query: EventQuery): Promise<StoredEvent[]>;
   queryAlerts(query: EventQuery): Promise<StoredAlert[]>;
   /** Drops the day partitions wholly older than `days` days before `now`; returns the days dropped (YYYYMMDD). */

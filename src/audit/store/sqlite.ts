@@ -120,45 +120,53 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   async ingest(batch: IngestBatch): Promise<IngestResult> {
-    for (const e of batch.events) checkTime(e.time);
-    for (const a of batch.alerts) checkTime(a.time);
-    const write = this.db.transaction((b: IngestBatch) => {
-      let events = 0;
-      let alerts = 0;
-      for (const e of b.events) {
-        events += this.statements(dayKey(e.time)).event.run(
-          e.id,
-          e.stage,
-          e.source,
-          e.time,
-          e.user ?? null,
-          e.verb ?? null,
-          e.resource ?? null,
-          e.subresource ?? null,
-          e.namespace ?? null,
-          e.name ?? null,
-          e.responseCode ?? null,
-          e.raw,
-        ).changes;
-      }
-      for (const a of b.alerts) {
-        alerts += this.statements(dayKey(a.time)).alert.run(
-          a.rule,
-          a.priority,
-          priorityRank(a.priority),
-          a.time,
-          a.output,
-          a.auditID,
-          a.source,
-          a.user ?? null,
-          a.verb ?? null,
-          a.resource ?? null,
-          a.namespace ?? null,
-        ).changes;
-      }
-      return { events, alerts };
-    });
-    return write.immediate(batch);
+    return (await this.ingestMany([batch]))[0] as IngestResult;
+  }
+
+  async ingestMany(batches: readonly IngestBatch[]): Promise<IngestResult[]> {
+    for (const batch of batches) {
+      for (const e of batch.events) checkTime(e.time);
+      for (const a of batch.alerts) checkTime(a.time);
+    }
+    const write = this.db.transaction((all: readonly IngestBatch[]) => all.map((b) => this.writeBatch(b)));
+    return write.immediate(batches);
+  }
+
+  private writeBatch(b: IngestBatch): IngestResult {
+    let events = 0;
+    let alerts = 0;
+    for (const e of b.events) {
+      events += this.statements(dayKey(e.time)).event.run(
+        e.id,
+        e.stage,
+        e.source,
+        e.time,
+        e.user ?? null,
+        e.verb ?? null,
+        e.resource ?? null,
+        e.subresource ?? null,
+        e.namespace ?? null,
+        e.name ?? null,
+        e.responseCode ?? null,
+        e.raw,
+      ).changes;
+    }
+    for (const a of b.alerts) {
+      alerts += this.statements(dayKey(a.time)).alert.run(
+        a.rule,
+        a.priority,
+        priorityRank(a.priority),
+        a.time,
+        a.output,
+        a.auditID,
+        a.source,
+        a.user ?? null,
+        a.verb ?? null,
+        a.resource ?? null,
+        a.namespace ?? null,
+      ).changes;
+    }
+    return { events, alerts };
   }
 
   async queryEvents(query: EventQuery): Promise<StoredEvent[]> {
