@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatGoTime, parseAuditdLine } from "../../src/audit/auditd/record.js";
+import { decodeSockaddr, formatIPv6 } from "../../src/audit/auditd/sockaddr.js";
 import { dataPath } from "../helpers/shared.js";
 
 const auparseDir = dataPath("audit", "auditd", "go-libaudit", "auparse", "testdata");
@@ -172,5 +173,42 @@ describe("fuzz", () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe("SOCKADDR decoding", () => {
+  it("prints IPv6 addresses as the WHATWG URL parser canonicalises them (RFC 5952)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })), {
+          minLength: 8,
+          maxLength: 8,
+        }),
+        (groups) => {
+          const bytes = Buffer.alloc(16);
+          groups.forEach((g, i) => {
+            bytes.writeUInt16BE(g, i * 2);
+          });
+          const mapped =
+            bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+          fc.pre(!mapped); // Go (and we) print IPv4-mapped addresses as dotted IPv4; WHATWG does not
+          const oracle = new URL(`http://[${groups.map((g) => g.toString(16)).join(":")}]/`).hostname.slice(
+            1,
+            -1,
+          );
+          expect(formatIPv6(bytes)).toBe(oracle);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("decodes AF_INET6 with port and the IPv4-mapped form as Go prints it", () => {
+    // family 10 (little-endian), port 22, flow 0, 2001:db8::1, scope 0
+    const v6 = decodeSockaddr("0A00" + "0016" + "00000000" + "20010DB8000000000000000000000001" + "00000000");
+    expect(v6).toMatchObject({ family: "ipv6", port: "22", addr: "2001:db8::1" });
+    const mapped = decodeSockaddr(`0A0001BB00000000${"0".repeat(20)}FFFFC0A80001`);
+    expect(mapped).toMatchObject({ family: "ipv6", port: "443", addr: "192.168.0.1" });
+    expect(decodeSockaddr("zz")).toBeUndefined();
   });
 });
