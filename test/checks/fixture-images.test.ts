@@ -449,3 +449,30 @@ describe("dive-test:latest (dive's test image: busybox 1.29 + 13 layers)", () =>
     expect(of(r, "SS1010")).toEqual([]);
   });
 });
+
+describe("debian12-app as skopeo's docker-archive (RepoTags docker.io/library/debian12-app:latest)", () => {
+  let work: string;
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), "shipshape-check-docker-archive-"));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it("gives the OCI archive's findings, layers included; the tag comes from RepoTags", async () => {
+    const archive = join(work, "debian12-app.docker.tar");
+    execFileSync(
+      "skopeo",
+      ["copy", "-q", image("debian12-app"), `docker-archive:${archive}:debian12-app:latest`],
+      { stdio: "pipe" },
+    );
+    const [fromOci, fromDocker] = await Promise.all([
+      checkImage(image("debian12-app"), { now: NOW }),
+      checkImage(`docker-archive:${archive}`, { now: NOW }),
+    ]);
+    expect(fromDocker.source.names).toEqual(["docker.io/library/debian12-app:latest"]);
+    const notTag = (r: CheckResult) => r.findings.filter((f) => f.rule !== "SS1021");
+    expect(notTag(fromDocker)).toEqual(notTag(fromOci));
+    expect(of(fromDocker, "SS1021").map((f) => f.title)).toEqual([
+      "The image is tagged latest (docker.io/library/debian12-app:latest)",
+    ]);
+  });
+});
