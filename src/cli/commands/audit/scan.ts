@@ -3,6 +3,7 @@
  * Falco-compatible rules over audit logs and print one alert per line. Malformed input lines are
  * summarised on stderr and never stop the scan. The engine (src/audit) loads when the command runs.
  */
+import { setFlagsFromString } from "node:v8";
 import { Command, Option } from "commander";
 import type { EventInputProblem } from "../../../audit/event-input.js";
 import type { AuditAlert } from "../../../audit/rules/engine.js";
@@ -129,6 +130,12 @@ Exit codes: 0 scanned (alerts or not, unless --fail-on); 1 an alert at or above 
 2 usage error, an unreadable input or a rules file that does not load (the message names file:line).`,
     )
     .action(async (files: string[], flags: ScanFlags) => {
+      // bin/shipshape.js keeps V8's young generation at its initial 1 MiB (right for streaming image
+      // layers). A scan makes short-lived objects per event; in 1 MiB they outlive scavenges and
+      // get promoted: 3× the scavenges and ~50 full GCs on the 300k-event bench log, a quarter of
+      // the CPU time. V8's default growth (2) restores a young generation that fits them, and
+      // lowers peak memory too (≈95 → 83 MB on that log). Takes effect at the next growth decision.
+      setFlagsFromString("--semi-space-growth-factor=2");
       const [{ scanAuditEvents, openAuditInput }, engineModule, { parsePriority }] = await Promise.all([
         import("../../../audit/event-input.js"),
         import("../../../audit/rules/engine.js"),
