@@ -40,14 +40,19 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** By code point, not locale: the order must not depend on the machine's LANG. */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Most severe first, then by rule, path, layer and title: the same image always prints the same. */
 export function compareFindings(a: HygieneFinding, b: HygieneFinding): number {
   return (
     checkSeverityRank(b.severity) - checkSeverityRank(a.severity) ||
-    a.rule.localeCompare(b.rule) ||
-    (a.path ?? "").localeCompare(b.path ?? "") ||
+    byCodePoint(a.rule, b.rule) ||
+    byCodePoint(a.path ?? "", b.path ?? "") ||
     (a.layer ?? -1) - (b.layer ?? -1) ||
-    a.title.localeCompare(b.title)
+    byCodePoint(a.title, b.title)
   );
 }
 
@@ -123,7 +128,9 @@ function isFinding(value: unknown): value is HygieneFinding {
     typeof f.title === "string" &&
     typeof f.remediation === "string" &&
     (f.path === undefined || typeof f.path === "string") &&
-    (f.layer === undefined || typeof f.layer === "number")
+    (f.layer === undefined || (typeof f.layer === "number" && Number.isInteger(f.layer))) &&
+    (f.tool === undefined || typeof f.tool === "string") &&
+    (f.dockle === undefined || typeof f.dockle === "string")
   );
 }
 

@@ -93,6 +93,18 @@ describe("checks on the catalog cache", () => {
       }),
     ).toBeNull();
     expect(revive("not a document")).toBeNull();
+    expect(
+      revive({
+        findings: [{ rule: "SS1003", severity: "medium", title: "x", remediation: "y", tool: 7 }],
+        warnings: [],
+      }),
+    ).toBeNull();
+    expect(
+      revive({
+        findings: [{ rule: "SS1010", severity: "high", title: "x", remediation: "y", layer: 1.5 }],
+        warnings: [],
+      }),
+    ).toBeNull();
     expect(revive({ findings: [], warnings: [] })).toEqual({ findings: [], warnings: [] });
   });
 });
