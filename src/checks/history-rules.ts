@@ -29,6 +29,20 @@ const APT_OPTIONS_WITH_VALUE = new Set([
   "--host-architecture",
 ]);
 
+/** apk's global options that take a value (`apk -X URL add curl`: add is the subcommand). */
+const APK_OPTIONS_WITH_VALUE = new Set([
+  "-X",
+  "--repository",
+  "-p",
+  "--root",
+  "--arch",
+  "--cache-dir",
+  "--keys-dir",
+  "--repositories-file",
+  "--cache-max-age",
+  "--timeout",
+]);
+
 interface Step {
   program: string;
   sub: string | null;
@@ -40,7 +54,12 @@ function stepsOf(entry: HistoryEntry): Step[] {
   return splitCommands(historyCommandText(entry.created_by ?? "")).flatMap((c: ShellCommand) => {
     const p = programOf(c);
     if (!p) return [];
-    const sub = subcommandOf(p.args, APT.has(p.program) ? APT_OPTIONS_WITH_VALUE : new Set());
+    const withValue = APT.has(p.program)
+      ? APT_OPTIONS_WITH_VALUE
+      : p.program === "apk"
+        ? APK_OPTIONS_WITH_VALUE
+        : new Set<string>();
+    const sub = subcommandOf(p.args, withValue);
     return [{ program: p.program, sub, args: p.args, wrappers: p.wrappers }];
   });
 }

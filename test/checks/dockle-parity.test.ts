@@ -117,6 +117,17 @@ describe("TestSensitiveVars (CIS-DI-0010 in the history → SS1029)", () => {
 describe("TestReducableApkAdd (DKL-DI-0004 → SS1034)", () => {
   it("Reducable", () => expect(fires("SS1034", line(["apk", "add", "git"]))).toBe(true));
   it("UnReducable", () => expect(fires("SS1034", line(["apk", "add", "--no-cache", "git"]))).toBe(false));
+  it("(ours) global options with values before the subcommand", () => {
+    expect(
+      fires(
+        "SS1034",
+        line(["apk", "-X", "https://dl-cdn.alpinelinux.org/alpine/edge/testing", "add", "git"]),
+      ),
+    ).toBe(true);
+    expect(fires("SS1034", line(["apk", "--repository", "http://x/main", "add", "--no-cache", "git"]))).toBe(
+      false,
+    );
+  });
 });
 
 describe("TestReducableAptGetUpdate (CIS-DI-0007 → SS1030)", () => {
