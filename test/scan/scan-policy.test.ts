@@ -14,7 +14,7 @@
  *   the normalised name, an exception that waives and one that has expired (reported, not applied);
  * - a policy that cannot be read exits 2 with one line naming file:line:col, before the image is read.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
@@ -24,7 +24,7 @@ import { PYPA } from "../../src/vulndb/feeds/pypa.js";
 import { importPaths } from "../../src/vulndb/import.js";
 import { SqliteStore } from "../../src/vulndb/sqlite-store.js";
 import { type CliResult, runCli } from "../helpers/cli.js";
-import { dataPath } from "../helpers/shared.js";
+import { dataPath, fixturePath } from "../helpers/shared.js";
 import { fixtureReference } from "../report/fixture-images.js";
 import { validateSarif } from "../report/sarif-schema.js";
 import { all, parseXml } from "../report/xml.js";
@@ -184,7 +184,7 @@ describe("the default policy on debian12-app", () => {
     const out = join(work, "app.cdx.json");
     const c = scan(["--format", "cyclonedx", "--output", out, ...APP()]);
     expect(c.code).toBe(1);
-    const text = (await import("node:fs")).readFileSync(out, "utf8");
+    const text = readFileSync(out, "utf8");
     expect(await new Validation.JsonStrictValidator(Spec.Version.v1dot6).validate(text)).toBeNull();
     const bom = JSON.parse(text) as {
       metadata: { properties: { name: string; value: string }[] };
@@ -230,6 +230,25 @@ describe("the default policy where it should pass", () => {
     const warnings = (doc.policy.warnings ?? []).map((w) => w.message).join("\n");
     expect(warnings).toMatch(/creation time is the Unix epoch/);
     expect(warnings).toMatch(/minimumGrade C cannot be verified/);
+  });
+});
+
+describe("required labels read from the image's config", () => {
+  it("debian12-app has the labels its expected file lists, and not the ones it lacks", () => {
+    const expected = JSON.parse(readFileSync(fixturePath("expected", "debian12-app.image.json"), "utf8")) as {
+      configFields: { labels: Record<string, string> };
+    };
+    const title = expected.configFields.labels["org.opencontainers.image.title"]!;
+    const path = file(
+      "labels.yaml",
+      `image:\n  requiredLabels:\n    - { name: org.opencontainers.image.title, value: "${title}" }\n    - org.opencontainers.image.description\n    - org.opencontainers.image.source\n`,
+    );
+    const r = scan(["--db", pypaDb, "--format", "json", "--policy", path, fixtureReference("debian12-app")]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as ScanJson;
+    expect(doc.policy.violations.map((v) => v.message)).toEqual([
+      `the required label org.opencontainers.image.source is missing (${path}:2)`,
+    ]);
   });
 });
 
