@@ -166,6 +166,19 @@ const CASES: Record<string, readonly Case[]> = {
     },
     { name: "socat via apk", lines: ["FROM alpine:3.20", "RUN apk add socat"], expect: [2] },
     {
+      name: "curl in an apk virtual group deleted again",
+      lines: [
+        "FROM alpine:3.20",
+        "RUN apk add --no-cache --virtual .fetch-deps curl && curl -fsSLo /x https://e.x/x && apk del .fetch-deps",
+      ],
+      expect: [],
+    },
+    {
+      name: "curl in an apk virtual group that stays",
+      lines: ["FROM alpine:3.20", "RUN apk add --no-cache -t .fetch-deps curl"],
+      expect: [2],
+    },
+    {
       name: "curl purged again in the same RUN",
       lines: [
         "FROM debian:12",

@@ -76,6 +76,8 @@ export interface PackageChange {
   readonly program: string;
   /** Package names, versions/architectures/releases stripped (`curl=7.88*` → `curl`). */
   readonly packages: readonly string[];
+  /** `apk add --virtual NAME …` (or `-t NAME`): the group `apk del NAME` removes again. */
+  readonly group?: string;
 }
 
 /** The command's path without directories: `/usr/bin/apt-get` → `apt-get`. */
@@ -116,7 +118,20 @@ function changeOf(cmd: ShellCommand, kind: "install" | "remove"): PackageChange 
   // The sub-command is the first non-flag word (`apt-get -y install`, `dnf -y --nodocs install`).
   if (at !== 0) return null;
   const packages = words.slice(1).filter(isPackageWord).map(packageName);
-  return { manager: syntax.manager, program: name, packages };
+  const group = syntax.manager === "apk" && kind === "install" ? virtualGroup(cmd) : null;
+  return { manager: syntax.manager, program: name, packages, ...(group !== null ? { group } : {}) };
+}
+
+/** The value of apk's `--virtual NAME` / `-t NAME` (or `--virtual=NAME`). */
+function virtualGroup(cmd: ShellCommand): string | null {
+  for (const f of cmd.flags) {
+    if (f.name !== "virtual" && f.name !== "t") continue;
+    const arg = cmd.args.find((a) => a.index === f.argIndex);
+    if (arg?.value.startsWith("--virtual=")) return arg.value.slice("--virtual=".length) || null;
+    const next = cmd.args.find((a) => a.index === f.argIndex + 1);
+    if (next !== undefined && !next.value.startsWith("-")) return next.value;
+  }
+  return null;
 }
 
 /** Every package installation the script runs. */

@@ -12,6 +12,8 @@ export interface InstalledPackage {
   readonly manager: PackageManager;
   /** The command that installed it (`apt-get`). */
   readonly program: string;
+  /** apk's virtual group it was installed in (`apk add --virtual .build-deps`), if any. */
+  readonly group?: string;
   /** The RUN's line. */
   readonly line: number;
 }
@@ -47,7 +49,13 @@ export function finalStageContents(ctx: RuleContext): StageContents {
     const shell = ctx.shell(i);
     for (const change of installsOf(shell)) {
       for (const name of change.packages)
-        installed.push({ name, manager: change.manager, program: change.program, line: i.line });
+        installed.push({
+          name,
+          manager: change.manager,
+          program: change.program,
+          line: i.line,
+          ...(change.group !== undefined ? { group: change.group } : {}),
+        });
     }
     for (const change of removalsOf(shell))
       for (const name of change.packages) removed.add(name.toLowerCase());
@@ -58,10 +66,18 @@ export function finalStageContents(ctx: RuleContext): StageContents {
   return contents;
 }
 
+/** Some RUN of the stage removes the package again (itself, or the apk virtual group it came in). */
+export function isRemovedAgain(contents: StageContents, p: InstalledPackage): boolean {
+  return (
+    contents.removed.has(p.name.toLowerCase()) ||
+    (p.group !== undefined && contents.removed.has(p.group.toLowerCase()))
+  );
+}
+
 /** Installed packages not removed again, with the tool each provides (for the policy). */
 export function keptPackages(contents: StageContents): { name: string; line: number; tool?: string }[] {
   return contents.installed
-    .filter((p) => !contents.removed.has(p.name.toLowerCase()))
+    .filter((p) => !isRemovedAgain(contents, p))
     .map((p) => {
       const tool = toolOfPackage(p.name)?.tool;
       return tool === undefined ? { name: p.name, line: p.line } : { name: p.name, line: p.line, tool };
