@@ -1,7 +1,7 @@
 /**
  * The policy file's schema (valibot): every key, its type and its bounds. Unknown keys are errors at
  * every level — a misspelt `digestRequierd: true` must not silently turn a rule off. policy-file.ts
- * turns the first issue into a one-line error naming the file, the line and the key.
+ * turns the first issue into a one-line error naming file:line:col, the key and what it must be.
  *
  *     version: 1                      # optional; the only version so far
  *     name: production                # optional

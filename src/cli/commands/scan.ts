@@ -167,7 +167,9 @@ Expired ignore entries stop suppressing and are reported.
 Policy: a policy file's vulnerability rules judge every unsuppressed finding (--severity and
 --ignore-unfixed narrow the report, not the policy); the gate flags judge the shown ones. Exceptions
 in the file waive matching violations until they expire; expired ones are reported. The grade is
-Red Hat's Container Health Index (A–F from the age of the oldest unapplied Critical/Important fix).`,
+Red Hat's Container Health Index (A–F from the age of the oldest unapplied Critical/Important fix;
+docs/grade.md); a scan that could not check every package shows it as "(incomplete)" and it cannot
+satisfy minimumGrade. policies/README.md documents every policy key and builtin:default.`,
   );
   cmd.action(async (image: string, flags: ScanFlags) => {
     const gate = gateOptionsFrom(flags);
