@@ -10,9 +10,11 @@
  *
  *   npm run bench [-- --runs 5 --large-runs 3 --large-gib 2 --no-large --no-cdxgen --no-vuln]
  *   npm run bench -- --vuln-only [--runs 5 --match-reps 200]
+ *   npm run bench -- --audit-only [--runs 5 --audit-events 300000]   (bench/audit.mjs; --no-audit skips it)
  *
  * Environment equivalents: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_GIB, BENCH_NO_LARGE=1,
- * BENCH_NO_CDXGEN=1, BENCH_NO_VULN=1, BENCH_VULN_ONLY=1, BENCH_MATCH_REPS, SHIPSHAPE_SHARED (where
+ * BENCH_NO_CDXGEN=1, BENCH_NO_VULN=1, BENCH_VULN_ONLY=1, BENCH_MATCH_REPS, BENCH_NO_AUDIT=1,
+ * BENCH_AUDIT_ONLY=1, BENCH_AUDIT_EVENTS, SHIPSHAPE_SHARED (where
  * fixtures/ and data/ are; default ../shared next to the repository).
  */
 import { spawnSync } from "node:child_process";
@@ -23,6 +25,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { AUDIT_TARGET, formatAuditBench, runAuditBench } from "./audit.mjs";
 import { snapshotBuild } from "./lib/build-snapshot.mjs";
 import { loadMeter } from "./lib/machine-load.mjs";
 import { GNU_TIME, measure, median } from "./lib/measure.mjs";
@@ -74,9 +77,13 @@ const HELP = `usage: npm run bench [-- options]
   --no-vuln         skip the vulnerability part (db import, matching, scan vs sbom)
   --vuln-only       run only the vulnerability part
   --match-reps N    measured in-process repetitions of each match (default 200, after 20 warm-ups)
+  --no-audit        skip the audit part (audit scan events/s with Falco's k8s rules, bench/audit.mjs)
+  --audit-only      run only the audit part
+  --audit-events N  events in the generated audit log (default 300000)
   -h, --help        this text
 Environment: BENCH_RUNS, BENCH_LARGE_RUNS, BENCH_LARGE_GIB, BENCH_NO_LARGE=1, BENCH_NO_CDXGEN=1,
-BENCH_NO_VULN=1, BENCH_VULN_ONLY=1, BENCH_MATCH_REPS, SHIPSHAPE_SHARED.`;
+BENCH_NO_VULN=1, BENCH_VULN_ONLY=1, BENCH_MATCH_REPS, BENCH_NO_AUDIT=1, BENCH_AUDIT_ONLY=1,
+BENCH_AUDIT_EVENTS, SHIPSHAPE_SHARED.`;
 
 function options() {
   const { values } = parseArgs({
@@ -89,6 +96,9 @@ function options() {
       "no-vuln": { type: "boolean", default: false },
       "vuln-only": { type: "boolean", default: false },
       "match-reps": { type: "string" },
+      "no-audit": { type: "boolean", default: false },
+      "audit-only": { type: "boolean", default: false },
+      "audit-events": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -106,7 +116,17 @@ function options() {
   const vulnOnly = values["vuln-only"] || yes(process.env.BENCH_VULN_ONLY);
   const vuln = !values["no-vuln"] && !yes(process.env.BENCH_NO_VULN);
   if (vulnOnly && !vuln) fail("--vuln-only and --no-vuln leave nothing to run");
+  const auditOnly = values["audit-only"] || yes(process.env.BENCH_AUDIT_ONLY);
+  const audit = !values["no-audit"] && !yes(process.env.BENCH_NO_AUDIT);
+  if (auditOnly && !audit) fail("--audit-only and --no-audit leave nothing to run");
+  if (auditOnly && vulnOnly) fail("--audit-only and --vuln-only exclude each other");
   return {
+    audit,
+    auditOnly,
+    auditEvents: count(
+      values["audit-events"] ?? process.env.BENCH_AUDIT_EVENTS ?? "300000",
+      "--audit-events",
+    ),
     runs: count(values.runs ?? process.env.BENCH_RUNS ?? "5", "--runs"),
     largeRuns: count(values["large-runs"] ?? process.env.BENCH_LARGE_RUNS ?? "3", "--large-runs"),
     largeGib: gib,
@@ -903,9 +923,54 @@ ${formatTable(
   };
 }
 
+// --- audit: audit scan with Falco's k8s rules (bench/audit.mjs) --------------------------------
+
+async function auditPart(config, targets, sections) {
+  log(`bench: audit scan on ${config.auditEvents} generated events, ${config.runs} runs after 1 warm-up`);
+  const r = await runAuditBench({
+    events: config.auditEvents,
+    runs: config.runs,
+    build: BUILD_DIR,
+    workDir: WORK,
+  });
+  targets.push({
+    name: "audit scan: events per CPU-second, whole CLI, Falco k8s rules",
+    value: r.cliEventsPerCpuSecond,
+    target: `≥ ${AUDIT_TARGET}`,
+    pass: r.met,
+  });
+  sections.push(formatAuditBench(r).join("\n"));
+  return r;
+}
+
+/** --audit-only: the audit part and its own short report. */
+async function auditOnly(config, build) {
+  const targets = [];
+  const sections = [];
+  const loadBefore = loadavg()[0];
+  const audit = await auditPart(config, targets, sections);
+  const source = `shipshape ${build.commit ?? "(no git)"}${build.srcChanged ? ` + ${build.srcChanged} uncommitted file(s) in src/` : ""}`;
+  process.stdout.write(
+    `\n${source} audit bench — ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}; load average ${loadBefore.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end (the figure is CPU time, so load inflates it less than wall time)\n\n${sections.join("\n\n")}\n`,
+  );
+  const resultsPath = join(WORK, "results-audit.json");
+  await writeFile(
+    resultsPath,
+    `${JSON.stringify({ date: new Date().toISOString(), config, audit, targets }, null, 2)}\n`,
+  );
+  process.stdout.write(`\nJSON summary: ${resultsPath}\n`);
+}
+
 async function main() {
   const config = options();
   await mkdir(WORK, { recursive: true });
+  if (config.auditOnly) {
+    if (!existsSync(join(ROOT, "dist", "cli", "main.js")))
+      fail("dist/ is missing: build first (npm run build)");
+    if (!existsSync(GNU_TIME)) fail(`${GNU_TIME} (GNU time) is missing: apt-get install time`);
+    await auditOnly(config, await snapshotBuild(ROOT, BUILD_DIR));
+    return;
+  }
   checkPrerequisites();
   ensureBenchDependencies();
   const build = await snapshotBuild(ROOT, BUILD_DIR);
@@ -1117,6 +1182,8 @@ async function main() {
     );
   }
 
+  const audit = config.audit ? await auditPart(config, targets, sections) : null;
+
   const summary = formatTable(
     ["target", "value", "wanted", "verdict"],
     targets.map((t) => [t.name, t.value.toFixed(t.value < 10 ? 3 : 2), t.target, verdict(t.pass)]),
@@ -1162,6 +1229,7 @@ async function main() {
         warm,
         large,
         vuln,
+        audit,
         targets,
         warnings,
       },
