@@ -352,6 +352,29 @@ describe("forwarding to Elasticsearch (loopback server replaying the bulk API's 
     expect(segments).toEqual([]);
   });
 
+  it("loses nothing appended while a drain is rewriting the spool", async () => {
+    await es.start();
+    const { events } = await realEvents();
+    const fwd = await open(es.port, { batchSize: 7, segmentBytes: 4_000 });
+    await fwd.enqueue(events.slice(0, 40), []);
+    // Slow answers keep the drain busy while the rest arrives, one event at a time.
+    es.script = Array.from({ length: 6 }, () => (ops: Op[]) => {
+      const start = Date.now();
+      while (Date.now() - start < 20);
+      return es.accept(ops);
+    });
+    // Appends in flight when the drain seals the spool, and more while it sends.
+    const early = events.slice(40, 80).map((e) => fwd.enqueue([e], []));
+    const draining = fwd.drain();
+    const late = events.slice(80).map((e) => fwd.enqueue([e], []));
+    await Promise.all([...early, draining, ...late]);
+    const rest = await fwd.drain();
+    await fwd.close();
+    expect(rest.pending).toBe(0);
+    expect(es.indexed.size).toBe(events.length);
+    expect(fwd.spool.dropped).toBe(0);
+  });
+
   it("reads elasticsearch:// URLs and refuses others with a one-line usage error", () => {
     expect(parseElasticsearchUrl("elasticsearch://elastic:pw@es.example:9201/prod-audit")).toEqual({
       node: "http://es.example:9201",

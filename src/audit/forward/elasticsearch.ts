@@ -158,8 +158,7 @@ export class ElasticsearchForwarder {
 
   private async drainOnce(): Promise<DrainResult> {
     const result: DrainResult = { delivered: 0, rejected: 0, pending: 0 };
-    this.spool.rotate();
-    const names = await this.spool.segments();
+    const names = await this.spool.seal();
     const batchSize = this.options.batchSize ?? 1000;
     for (let s = 0; s < names.length; s++) {
       const name = names[s] as string;

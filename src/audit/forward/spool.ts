@@ -3,6 +3,8 @@
  * directory, appended with fsync (a document is durable before enqueue resolves), read oldest first.
  * When the size cap would be exceeded, whole oldest segments are dropped and the documents counted,
  * never silently. Segments are rewritten (temp file + rename) when part of one was delivered.
+ * Appends and sealing are serialised: once `seal()` returns, no append touches the sealed
+ * segments, so a drain can rewrite them without losing documents appended meanwhile.
  */
 import { mkdirSync } from "node:fs";
 import { open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
@@ -35,6 +37,7 @@ export class Spool {
   private currentBytes = 0;
   /** Documents dropped because the cap was reached, since this spool was opened. */
   dropped = 0;
+  private chain: Promise<unknown> = Promise.resolve();
 
   private constructor(dir: string, options: SpoolOptions) {
     this.dir = dir;
@@ -71,8 +74,27 @@ export class Spool {
     return total;
   }
 
+  /** Runs fn after every earlier locked operation finished. */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
   /** Appends documents durably; drops oldest segments first when the cap would be exceeded. */
-  async append(docs: SpoolDocument[]): Promise<{ dropped: number }> {
+  append(docs: SpoolDocument[]): Promise<{ dropped: number }> {
+    return this.locked(() => this.appendNow(docs));
+  }
+
+  /** Closes the current segment; returns every closed segment, oldest first (what a drain may take). */
+  seal(): Promise<string[]> {
+    return this.locked(async () => {
+      this.rotate();
+      return this.segments();
+    });
+  }
+
+  private async appendNow(docs: SpoolDocument[]): Promise<{ dropped: number }> {
     if (docs.length === 0) return { dropped: 0 };
     const text = `${docs.map((d) => JSON.stringify(d)).join("\n")}\n`;
     const bytes = Buffer.byteLength(text);
@@ -107,7 +129,7 @@ export class Spool {
   }
 
   /** Starts a new segment for later appends, so the ones before can be drained whole. */
-  rotate(): void {
+  private rotate(): void {
     this.current = `seg-${String(this.next++).padStart(12, "0")}.ndjson`;
     this.currentBytes = 0;
   }
@@ -128,16 +150,27 @@ export class Spool {
     return docs;
   }
 
-  /** Replaces a segment's content with what is left of it (removes it when nothing is). */
-  async replace(name: string, left: SpoolDocument[]): Promise<void> {
-    const path = join(this.dir, name);
-    if (name === this.current) this.rotate();
-    if (left.length === 0) {
-      await rm(path, { force: true });
-      return;
-    }
-    const tmp = `${path}.tmp`;
-    await writeFile(tmp, `${left.map((d) => JSON.stringify(d)).join("\n")}\n`, { mode: 0o600 });
-    await rename(tmp, path);
+  /**
+   * Replaces a sealed segment's content with what is left of it (removes it when nothing is). A
+   * segment the cap dropped meanwhile stays dropped: its documents were already counted as lost.
+   */
+  replace(name: string, left: SpoolDocument[]): Promise<void> {
+    return this.locked(async () => {
+      const path = join(this.dir, name);
+      if (left.length === 0) {
+        await rm(path, { force: true });
+        return;
+      }
+      if (
+        !(await stat(path).then(
+          () => true,
+          () => false,
+        ))
+      )
+        return;
+      const tmp = `${path}.tmp`;
+      await writeFile(tmp, `${left.map((d) => JSON.stringify(d)).join("\n")}\n`, { mode: 0o600 });
+      await rename(tmp, path);
+    });
   }
 }
