@@ -25,7 +25,7 @@ export const TOOL_PACKAGES: readonly ToolPackage[] = [
   { tool: "dash", kind: "shell", packages: ["dash"] },
   { tool: "busybox", kind: "shell", packages: ["busybox", "busybox-static"] },
   // Network clients.
-  { tool: "curl", kind: "network client", packages: ["curl"] },
+  { tool: "curl", kind: "network client", packages: ["curl", "curl-minimal"] },
   { tool: "wget", kind: "network client", packages: ["wget", "wget2"] },
   {
     tool: "nc",
