@@ -9,6 +9,7 @@
  */
 import type { CatalogResult } from "../catalog/catalog.js";
 import { type CatalogImageOptions, catalogImageResult, type FilesystemAnalysis } from "../catalog/image.js";
+import { endOfLife } from "../catalog/eol.js";
 import type { OsInfo } from "../catalog/os.js";
 import { ShipshapeError } from "../errors.js";
 import type { FileRequest } from "../image/file-request.js";
@@ -185,6 +186,15 @@ export interface CheckResult {
   cached: boolean;
 }
 
+/** The OS with its end-of-life status for the check's day (the catalog's is for today). */
+function osOnDay(os: OsInfo | null, now: Date | undefined): OsInfo | null {
+  if (!os || !now) return os;
+  const status = endOfLife(os, now);
+  const out: OsInfo = { ...os, eol: status.eol };
+  if (status.eolDate) out.eolDate = status.eolDate;
+  return out;
+}
+
 /** `shipshape check`: read the image once (catalog + filesystem rules), then the image rules. */
 export async function checkImage(reference: string, options: CheckImageOptions = {}): Promise<CheckResult> {
   const { now, checks, ...catalogOptions } = options;
@@ -205,7 +215,7 @@ export async function checkImage(reference: string, options: CheckImageOptions =
   const { findings, warnings } = imageFindings(cataloged.analysis, input);
   return {
     source: cataloged.source,
-    os: cataloged.result.os,
+    os: osOnDay(cataloged.result.os, input.now),
     findings,
     warnings: [...cataloged.result.warnings, ...warnings],
     cached: cataloged.cached ?? false,

@@ -322,9 +322,11 @@ describe("real alpine:3.9 (Trivy's fixture, 2019): EOL, old, busybox applets, ap
     expect(of(r, "SS1021")).toEqual([]);
   });
 
-  it("on a day before Alpine 3.9's end of life, the EOL rule is silent", async () => {
+  it("on a day before Alpine 3.9's end of life, the EOL rule is silent and the OS is not EOL", async () => {
     const then = await checkImage(`docker-archive:${ALPINE_39}`, { now: new Date("2020-06-01T00:00:00Z") });
     expect(of(then, "SS1024")).toEqual([]);
+    expect(then.os).toMatchObject({ eol: false, eolDate: "2020-11-01" });
+    expect(r.os).toMatchObject({ eol: true, eolDate: "2020-11-01" });
   });
 });
 
