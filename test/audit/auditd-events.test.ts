@@ -10,10 +10,10 @@ import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import type { AuditdEvent } from "../../src/audit/auditd/assembler.js";
+import { type AuditdEvent, AuditdEventAssembler } from "../../src/audit/auditd/assembler.js";
 import { eventFields, eventKind } from "../../src/audit/auditd/event-fields.js";
 import { newReadStats, readAuditdEvents } from "../../src/audit/auditd/log-reader.js";
-import { formatGoTime } from "../../src/audit/auditd/record.js";
+import { type AuditdRecord, formatGoTime, parseAuditdLine } from "../../src/audit/auditd/record.js";
 import { dataPath } from "../helpers/shared.js";
 
 const root = dataPath("audit", "auditd", "go-libaudit");
@@ -99,6 +99,31 @@ describe("event grouping matches go-libaudit's reassembler test", () => {
     // The continuation is its own event, numbered so that it never takes the first part's id.
     expect(tight.events.map((e) => e.part)).toEqual([undefined, undefined, 2]);
     expect(eventFields(tight.events[2] as AuditdEvent).id).toBe(":100000:10#2");
+  });
+
+  it("bounds the record text held open: records per event and bytes in flight", () => {
+    const big = "x".repeat(1000);
+    const assembler = new AuditdEventAssembler({
+      maxInFlight: 1000,
+      maxBytesInFlight: 25_000,
+      maxRecordsPerEvent: 8,
+    });
+    let mostOpen = 0;
+    const done: AuditdEvent[] = [];
+    for (let serial = 1; serial <= 20; serial++) {
+      for (let r = 0; r < 10; r++) {
+        const record = parseAuditdLine(`type=PATH msg=audit(100.000:${serial}): item=${r} name="${big}"`);
+        done.push(...assembler.push(record as AuditdRecord));
+        mostOpen = Math.max(mostOpen, assembler.openEvents);
+      }
+    }
+    done.push(...assembler.flush());
+    // ~8 KB per event (8 records kept of 10): at most 4 open under a 25 KB cap, not all 20.
+    expect(mostOpen).toBeLessThanOrEqual(4);
+    expect(assembler.droppedRecords).toBe(40);
+    expect(done.map((e) => [e.sequence, e.records.length])).toEqual(
+      Array.from({ length: 20 }, (_, i) => [i + 1, 8]),
+    );
   });
 
   it("completes an open event once the log's clock has moved past the timeout", async () => {

@@ -34,11 +34,14 @@ export interface AssemblerOptions {
   timeoutMs?: number;
   /** Most records one event may hold; further ones are dropped and counted (default 4096). */
   maxRecordsPerEvent?: number;
+  /** Most record text held in open events; past it the oldest are completed (default 64 MiB). */
+  maxBytesInFlight?: number;
 }
 
 interface OpenEvent {
   event: AuditdEvent;
   complete: boolean;
+  bytes: number;
 }
 
 // Serials further apart than this are taken to have wrapped (as go-libaudit's reassembler does).
@@ -52,6 +55,8 @@ export class AuditdEventAssembler {
   private readonly maxInFlight: number;
   private readonly timeoutMs: number;
   private readonly maxRecords: number;
+  private readonly maxBytes: number;
+  private bytesInFlight = 0;
   private readonly open = new Map<number, OpenEvent>();
   /** Open serials, oldest first. */
   private order: number[] = [];
@@ -68,6 +73,7 @@ export class AuditdEventAssembler {
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 64);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxRecords = options.maxRecordsPerEvent ?? 4096;
+    this.maxBytes = options.maxBytesInFlight ?? 64 * 1024 * 1024;
   }
 
   /** Adds a record; returns the events it completed, in serial order. */
@@ -84,12 +90,16 @@ export class AuditdEventAssembler {
       if (record.node !== undefined) event.node = record.node;
       const parts = this.completed.get(record.sequence);
       if (parts !== undefined) event.part = parts + 1;
-      entry = { event, complete: false };
+      entry = { event, complete: false, bytes: 0 };
       this.open.set(record.sequence, entry);
       this.insertOrdered(record.sequence);
     }
     if (entry.event.records.length >= this.maxRecords) this.droppedRecords++;
-    else entry.event.records.push(record);
+    else {
+      entry.event.records.push(record);
+      entry.bytes += record.raw.length;
+      this.bytesInFlight += record.raw.length;
+    }
     if (record.typeInfo.standalone || record.typeInfo.number === PROCTITLE_TYPE) entry.complete = true;
     return this.evict(false);
   }
@@ -115,7 +125,8 @@ export class AuditdEventAssembler {
       const sequence = this.order[0] as number;
       const entry = this.open.get(sequence) as OpenEvent;
       const expired = this.newestTime - entry.event.time > this.timeoutMs;
-      if (!(all || entry.complete || this.order.length > this.maxInFlight || expired)) break;
+      const crowded = this.order.length > this.maxInFlight || this.bytesInFlight > this.maxBytes;
+      if (!(all || entry.complete || crowded || expired)) break;
       if (this.lastSequence > 0) {
         const gap = (sequence - this.lastSequence - 1) >>> 0;
         if (gap <= MAX_SORT_RANGE) this.lost += gap;
@@ -123,6 +134,7 @@ export class AuditdEventAssembler {
       this.lastSequence = sequence;
       this.order.shift();
       this.open.delete(sequence);
+      this.bytesInFlight -= entry.bytes;
       this.completed.delete(sequence);
       this.completed.set(sequence, entry.event.part ?? 1);
       if (this.completed.size > 1024) this.completed.delete(this.completed.keys().next().value as number);
