@@ -65,7 +65,15 @@ function body() {
 const dir = mkdtempSync(join(tmpdir(), "shipshape-bench-audit-"));
 const store = storeFlag ?? join(dir, "audit.sqlite");
 const port = await freePort();
-const args = [join(ROOT, "bin", "shipshape.js"), "audit", "serve", "--listen", `127.0.0.1:${port}`, "--store", store];
+const args = [
+  join(ROOT, "bin", "shipshape.js"),
+  "audit",
+  "serve",
+  "--listen",
+  `127.0.0.1:${port}`,
+  "--store",
+  store,
+];
 if (!rules) args.push("--no-builtin-rules");
 args.push("--max-queued-events", String(batch * connections * 2));
 const server = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
@@ -76,7 +84,8 @@ server.stderr.on("data", (d) => {
 try {
   const deadline = Date.now() + 20_000;
   while (!/listening on/.test(log)) {
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`audit serve did not start: ${log}`);
+    if (Date.now() > deadline || server.exitCode !== null)
+      throw new Error(`audit serve did not start: ${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   const result = await autocannon({
@@ -90,11 +99,17 @@ try {
   const ok = result["2xx"];
   const seconds = result.duration;
   const events = (ok * batch) / seconds;
-  console.log(`audit serve webhook ingest (loopback, autocannon ${connections} connections, ${duration} s, ${batch} events per EventList)`);
+  console.log(
+    `audit serve webhook ingest (loopback, autocannon ${connections} connections, ${duration} s, ${batch} events per EventList)`,
+  );
   console.log(`  store ${storeFlag ? "PostgreSQL" : "SQLite"}, rules ${rules ? "built-in" : "none"}`);
   console.log(`  events/s        ${Math.round(events).toLocaleString("en-US")}`);
-  console.log(`  requests/s      ${(ok / seconds).toFixed(1)} (2xx ${ok}, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
-  console.log(`  latency ms      p50 ${result.latency.p50}  p99 ${result.latency.p99}  max ${result.latency.max}`);
+  console.log(
+    `  requests/s      ${(ok / seconds).toFixed(1)} (2xx ${ok}, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
+  );
+  console.log(
+    `  latency ms      p50 ${result.latency.p50}  p99 ${result.latency.p99}  max ${result.latency.max}`,
+  );
 } finally {
   server.kill("SIGTERM");
   await once(server, "exit").catch(() => {});
