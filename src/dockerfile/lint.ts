@@ -8,6 +8,7 @@
  * .hadolint.yaml); `shipshape lint --format json` prints exactly its result.
  */
 
+import { ShipshapeError } from "../errors.js";
 import type { LintPolicyContext } from "../policy/lint-policy.js";
 import type { Policy } from "../policy/model.js";
 import { type LintConfig, type ResolvedLintConfig, resolveLintConfig } from "./config.js";
@@ -69,6 +70,7 @@ export async function lintDockerfile(
   const policies = options.policy === undefined ? base.policies : ([] as Policy[]).concat(options.policy);
   const resolved: ResolvedLintConfig = { ...base, target: options.target ?? base.target, policies };
   const file = parseDockerfile(text, options.file);
+  if (options.target !== undefined) checkTarget(file, options.target, options.file ?? "Dockerfile");
   const pragmas = readPragmas(file.comments);
   const raw = runRules(file, resolved, await loadShellParser());
   const binary =
@@ -80,6 +82,14 @@ export async function lintDockerfile(
   if (binary === null && options.shellcheck !== false) options.onShellcheckMissing?.();
   raw.push(...(await runShellcheck(file, pragmas, binary)));
   return finish(raw, resolved, pragmas);
+}
+
+/** `docker build --target X` fails when no stage is named X; so does lint. */
+function checkTarget(file: ParsedDockerfile, target: string, name: string): void {
+  const names = file.stages.flatMap((s) => (s.from.alias === null ? [] : [s.from.alias]));
+  if (names.some((n) => n.toLowerCase() === target.toLowerCase())) return;
+  const known = names.length === 0 ? "it names no stage" : `its stages are ${names.join(", ")}`;
+  throw new ShipshapeError("usage", `${name}: no build stage named ${target} for --target (${known})`);
 }
 
 /**

@@ -418,6 +418,9 @@ describe("bad input: one line on stderr, exit 2", () => {
     if (process.getuid?.() === 0) expect(r.code).toBe(0);
     else oneLine(r, "cannot read the lint configuration");
   });
+  it("a --target that names no stage", () => {
+    oneLine(lint(["--target", "nosuch", CARELESS]), "no build stage named nosuch");
+  });
   it("a configuration file that does not exist", () => {
     oneLine(lint(["--config", join(work, "absent.yaml"), CLEAN]), "absent.yaml");
   });

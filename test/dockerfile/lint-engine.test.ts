@@ -50,6 +50,19 @@ describe("lintDockerfile", () => {
     expect(last.filter((f) => f.rule === "SS2001").map((f) => f.line)).toEqual([3]);
   });
 
+  it("a --target no stage is named is an error, as in docker build", async () => {
+    const err = await lintDockerfile(
+      "FROM alpine:3.20 AS a\n",
+      {},
+      { shellcheck: false, target: "b", file: "D" },
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isShipshapeError(err)).toBe(true);
+    expect((err as Error).message).toBe("D: no build stage named b for --target (its stages are a)");
+  });
+
   it("an invalid configuration is a one-line ShipshapeError", async () => {
     const err = await lintDockerfile(TEXT, { ignored: ["nope"] } as never).then(
       () => null,
