@@ -49,8 +49,6 @@ describe("operators", () => {
     ["ka.user.name glob 'a?e'", { user: { username: "alice" } }, false],
     ["ka.user.name iglob 'A*'", { user: { username: "alice" } }, true],
     ["ka.user.name regex 'al.ce'", { user: { username: "alice" } }, true],
-    ["ka.user.name bcontains 6c69", { user: { username: "alice" } }, true],
-    ["ka.user.name bstartswith 616c", { user: { username: "alice" } }, true],
     ["ka.uri pmatch (/x, /y)", {}, true],
     ["ka.uri pmatch (/xy)", {}, false],
     ["ka.response.code < 300", { responseStatus: { code: 201 } }, true],
@@ -70,7 +68,7 @@ describe("operators", () => {
     ["ka.uri.param[command]=bash", { requestURI: "/exec?command=bash&command=sh" }, true],
     ["(ka.verb=get or ka.verb=list) and not (ka.uri=/y)", {}, true],
     [
-      "ka.req.pod.containers.image[1] = b",
+      "ka.req.pod.containers.image[1] in (b)",
       { requestObject: { spec: { containers: [{ image: "a" }, { image: "b" }] } } },
       true,
     ],

@@ -3,10 +3,12 @@
  * shared; list references inside `(…)` values are expanded here; every field gets a cache slot so
  * the many rules that test the same field extract it once per event.
  *
- * Semantics follow libsinsp's filter checks: a comparison on a field the event does not have is
- * false (so `not x = y` is true for it); on a list field `in` (and `pmatch`) means every value is in
- * the set and `intersects` means at least one is; other operators hold when any value satisfies them
- * (`!=` when none equals the value).
+ * Semantics follow libsinsp's filter checks (falcosecurity/libs userspace/libsinsp
+ * sinsp_filtercheck.cpp compare_rhs, filter_compare.cpp flt_compare): a comparison on a field the
+ * event does not have — or a list field with no values, which the plugin SDK reports as not
+ * extracted — is false (so `not x = y` is true for it); on a list field `in` means every value is
+ * in the set and `intersects` that at least one is; other operators on list fields are refused at
+ * load time, as Falco does (see operatorProblem).
  */
 import {
   type BinaryOp,
@@ -17,6 +19,9 @@ import {
 } from "./condition-parser.js";
 import type { EventContext, FieldValue } from "./event-context.js";
 import { checkFieldArg, type FieldSpec, fieldSpec } from "./fields.js";
+import { asciiLower, globMatcher } from "./glob.js";
+import { pathPrefixMatcher } from "./path-prefix.js";
+import { compileFalcoRegex } from "./regex-re2.js";
 
 export type Predicate = (ctx: EventContext) => boolean;
 export type FieldAccessor = (ctx: EventContext) => FieldValue;
@@ -198,6 +203,8 @@ export class ConditionCompiler {
     macro: string | undefined,
   ): Predicate {
     const { spec, get } = this.fieldAt(name, arg, offset, macro);
+    const refused = operatorProblem(spec, op);
+    if (refused !== undefined) throw new ConditionCompileError(`${name} ${op}: ${refused}`, offset, macro);
     let test: (s: string) => boolean;
     try {
       test = spec.numeric ? numericTest(op, value.text) : stringTest(op, value.text);
@@ -216,26 +223,10 @@ export class ConditionCompiler {
         return (ctx) => compare(read(ctx));
       }
     }
-    if (!spec.list) {
-      return (ctx) => {
-        const v = get(ctx);
-        return typeof v === "string" && test(v);
-      };
-    }
-    if (op === "!=") {
-      const eq = stringTest("=", value.text);
-      return (ctx) => {
-        const v = get(ctx);
-        if (v === undefined || typeof v === "string" || v.length === 0)
-          return typeof v === "string" && test(v);
-        return !v.some(eq);
-      };
-    }
+    // operatorProblem refused binary operators on list fields: the value is one string or none.
     return (ctx) => {
       const v = get(ctx);
-      if (v === undefined) return false;
-      if (typeof v === "string") return test(v);
-      return v.some(test);
+      return typeof v === "string" && test(v);
     };
   }
 
@@ -248,11 +239,12 @@ export class ConditionCompiler {
     macro: string | undefined,
   ): Predicate {
     const { spec, get } = this.fieldAt(name, arg, offset, macro);
+    const refused = operatorProblem(spec, op);
+    if (refused !== undefined) throw new ConditionCompileError(`${name} ${op}: ${refused}`, offset, macro);
     const items = this.expand(values);
     if (op === "pmatch") {
-      // Path-prefix membership; on a list field, like `in`, every value must match.
-      const prefixes = items.map((p) => (p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p));
-      const test = (s: string) => prefixes.some((p) => s === p || s.startsWith(p === "/" ? "/" : `${p}/`));
+      // On a list field (a shipshape extension, see operatorProblem) every value must match.
+      const test = pathPrefixMatcher(items);
       return (ctx) => {
         const v = get(ctx);
         if (v === undefined) return false;
@@ -277,6 +269,43 @@ export class ConditionCompiler {
     };
   }
 }
+
+/**
+ * Which operators a field's type takes, as libsinsp's flt_is_comparable decides when Falco loads a
+ * rule (filter_compare.cpp): a list field only `exists`, `in` and `intersects`; a number (the event
+ * time) the comparisons, `in` and `intersects`; a string (every ka.* field: the plugin declares them
+ * all as strings) everything but `bcontains` and `bstartswith`, which are for byte buffers.
+ * Refusing these at load time beats guessing: Falco refuses them too.
+ *
+ * One extension: `pmatch` on a list field holds when every value matches. Falco refuses it; the
+ * built-in rule for unapproved registries uses it on ka.req.pod.*.image (documented there).
+ */
+function operatorProblem(spec: FieldSpec, op: BinaryOp | ListOp): string | undefined {
+  if (spec.list) {
+    return op === "in" || op === "intersects" || op === "pmatch"
+      ? undefined
+      : "a list field takes only exists, in and intersects in Falco (libsinsp flt_is_comparable)";
+  }
+  if (spec.numeric) {
+    return ["=", "!=", "<", "<=", ">", ">=", "in", "intersects"].includes(op)
+      ? undefined
+      : `'${op}' is not supported for numeric fields in Falco (libsinsp flt_is_comparable)`;
+  }
+  return op === "bcontains" || op === "bstartswith"
+    ? `'${op}' is for byte buffers; Falco refuses it on string fields (libsinsp flt_is_comparable)`
+    : undefined;
+}
+
+/**
+ * strcmp order (libsinsp compares C strings): bytes of UTF-8, which is code point order. JavaScript
+ * compares UTF-16 units, which differs only when a surrogate (a code point above U+FFFF) meets
+ * U+E000–U+FFFF; such strings are compared as UTF-8 bytes.
+ */
+function byteOrder(a: string, b: string): number {
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+const SURROGATE = /[\ud800-\udfff]/;
 
 function canonicalNumber(text: string): string {
   try {
@@ -332,33 +361,6 @@ function numericTest(op: BinaryOp, text: string): (s: string) => boolean {
   };
 }
 
-function hexBytes(text: string): Buffer {
-  if (!/^(?:[0-9a-fA-F]{2})+$/.test(text)) throw new Error("expects an even number of hex digits");
-  return Buffer.from(text, "hex");
-}
-
-/** fnmatch-style glob (no FNM_PATHNAME: "*" crosses "/") → anchored RegExp. */
-export function globToRegExp(glob: string, ignoreCase: boolean): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*") re += "[\\s\\S]*";
-    else if (c === "?") re += "[\\s\\S]";
-    else if (c === "[") {
-      const close = glob.indexOf("]", i + 2);
-      if (close < 0) re += "\\[";
-      else {
-        let body = glob.slice(i + 1, close);
-        const negate = body.startsWith("!") || body.startsWith("^");
-        if (negate) body = body.slice(1);
-        re += `[${negate ? "^" : ""}${body.replace(/[\\\]]/g, "\\$&")}]`;
-        i = close;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  return new RegExp(`^${re}$`, ignoreCase ? "is" : "s");
-}
-
 function stringTest(op: BinaryOp, want: string): (s: string) => boolean {
   switch (op) {
     case "=":
@@ -366,43 +368,33 @@ function stringTest(op: BinaryOp, want: string): (s: string) => boolean {
     case "!=":
       return (s) => s !== want;
     case "<":
-      return (s) => s < want;
+      return (s) => byteOrder(s, want) < 0;
     case "<=":
-      return (s) => s <= want;
+      return (s) => byteOrder(s, want) <= 0;
     case ">":
-      return (s) => s > want;
+      return (s) => byteOrder(s, want) > 0;
     case ">=":
-      return (s) => s >= want;
+      return (s) => byteOrder(s, want) >= 0;
     case "contains":
       return (s) => s.includes(want);
     case "icontains": {
-      const lower = want.toLowerCase();
-      return (s) => s.toLowerCase().includes(lower);
+      // strcasestr in the C locale: ASCII letters only fold.
+      const lower = asciiLower(want);
+      return (s) => asciiLower(s).includes(lower);
     }
     case "startswith":
       return (s) => s.startsWith(want);
     case "endswith":
       return (s) => s.endsWith(want);
-    case "bcontains": {
-      const bytes = hexBytes(want);
-      return (s) => Buffer.from(s, "utf8").includes(bytes);
-    }
-    case "bstartswith": {
-      const bytes = hexBytes(want);
-      return (s) => Buffer.from(s, "utf8").subarray(0, bytes.length).equals(bytes);
-    }
+    case "bcontains":
+    case "bstartswith":
+      // operatorProblem refuses these before a test is made (no k8s_audit field is a byte buffer).
+      throw new Error(`'${op}' is for byte buffers`);
     case "glob":
-    case "iglob": {
-      const re = globToRegExp(want, op === "iglob");
-      return (s) => re.test(s);
-    }
+    case "iglob":
+      return globMatcher(want, op === "iglob");
     case "regex": {
-      let re: RegExp;
-      try {
-        re = new RegExp(`^(?:${want})$`, "s");
-      } catch (err) {
-        throw new Error(`invalid regular expression (${(err as Error).message})`);
-      }
+      const re = compileFalcoRegex(want);
       return (s) => re.test(s);
     }
   }

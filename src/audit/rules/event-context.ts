@@ -63,7 +63,9 @@ function nowNanos(): bigint {
 }
 
 /**
- * RFC 3339 with up to nanosecond precision → ns since the epoch, or undefined. Read digit by digit
+ * RFC 3339 with up to nanosecond precision → ns since the epoch, or undefined, accepting what Go's
+ * time.Parse(time.RFC3339Nano) accepts (the plugin's language; checked against Go in the tests):
+ * upper-case T and Z, real calendar days, seconds 00–59, 1–9 fraction digits. Read digit by digit
  * (no regular expression, no Date parsing): it runs for every event a time-comparing rule sees.
  */
 export function parseRfc3339Nanos(text: string): bigint | undefined {
@@ -77,8 +79,8 @@ export function parseRfc3339Nanos(text: string): bigint | undefined {
   const second = digits(text, 17, 2);
   if (year < 0 || month < 1 || day < 1 || hour < 0 || minute < 0 || second < 0) return undefined;
   if (text[4] !== "-" || text[7] !== "-" || text[13] !== ":" || text[16] !== ":") return undefined;
-  const t = text.charCodeAt(10);
-  if (t !== 0x54 && t !== 0x74) return undefined; // T or t
+  // Go's time.Parse(time.RFC3339Nano) takes only upper-case T and Z.
+  if (text[10] !== "T") return undefined;
   // Go's time.Parse (the plugin's) refuses second 60 as Date.parse does.
   if (month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
   if (day > daysIn(year, month)) return undefined;
@@ -98,7 +100,7 @@ export function parseRfc3339Nanos(text: string): bigint | undefined {
   }
   let offsetMinutes = 0;
   const z = text.charCodeAt(i);
-  if (z === 0x5a || z === 0x7a) {
+  if (z === 0x5a) {
     if (i + 1 !== n) return undefined;
   } else if (z === 0x2b || z === 0x2d) {
     const oh = digits(text, i + 1, 2);

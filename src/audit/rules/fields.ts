@@ -10,6 +10,7 @@
  */
 import type { JsonValue } from "../event.js";
 import { type EventContext, type FieldValue, formatNanos } from "./event-context.js";
+import { uriQueryParam } from "./uri-query.js";
 
 export type FieldArgKind = "none" | "index" | "key" | "pointer";
 
@@ -172,6 +173,9 @@ scalar("ka.impuser.name", "impersonatedUser", "username");
 scalar("ka.verb", "verb");
 scalar("ka.uri", "requestURI");
 scalar("ka.useragent", "userAgent");
+// The README's meaning ("the IP addresses of the client"): the Event's sourceIPs. extract.go
+// (falcosecurity/plugins 8efcec33) reads it through extractRulesField, i.e. requestObject/rules/
+// sourceIPs, which no Event has; shipshape follows the documented meaning.
 indexed("ka.sourceips", (ctx, index) => {
   const ips = get(ctx.raw, "sourceIPs");
   if (!Array.isArray(ips)) return undefined;
@@ -186,12 +190,8 @@ registry.set("ka.uri.param", {
   requiredArg: true,
   make: (arg) => (ctx) => {
     const uri = get(ctx.raw, "requestURI");
-    if (typeof uri !== "string") return undefined;
-    const q = uri.indexOf("?");
-    if (q < 0) return undefined;
-    // Go's url.ParseQuery: first value of the key.
-    const value = new URLSearchParams(uri.slice(q + 1)).get(arg ?? "");
-    return value ?? undefined;
+    // Go's url.Parse + url.ParseQuery, as the plugin (see uri-query.ts); jsonValueAsString first.
+    return uri === undefined ? undefined : uriQueryParam(asString(uri), arg ?? "");
   },
 });
 
