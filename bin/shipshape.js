@@ -7,6 +7,13 @@ import v8 from "node:v8";
 
 v8.setFlagsFromString("--semi-space-growth-factor=1");
 
+// A reader that closes the pipe early (`shipshape scan … | head`) ends the process as SIGPIPE ends
+// git or cat: quietly, with 128 + 13, so `set -o pipefail` still sees that the output was cut.
+process.stdout.on("error", (err) => {
+  if (err && err.code === "EPIPE") process.exit(141);
+  throw err;
+});
+
 const { main } = await import("../dist/cli/main.js");
 
 main(process.argv).then(

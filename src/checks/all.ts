@@ -1,5 +1,5 @@
 /**
- * Every image hygiene rule, in id order. RULES.md (next to this file) documents each one, its Dockle
+ * Every image hygiene rule, in id order. docs/checks.md documents each one, its Dockle
  * counterpart and the Dockle checkpoints shipshape does not implement, with the reason.
  */
 import { duplicateIdRule, emptyPasswordRule } from "./account-rules.js";

@@ -52,7 +52,7 @@ export function parseIgnoreList(
     if (!known.has(id)) {
       throw new ShipshapeError(
         "usage",
-        `${flag}: unknown rule ${JSON.stringify(item)} (expected a rule id such as SS1021 or a Dockle code such as CIS-DI-0001; see src/checks/RULES.md)`,
+        `${flag}: unknown rule ${JSON.stringify(item)} (expected a rule id such as SS1021 or a Dockle code such as CIS-DI-0001; see docs/checks.md)`,
       );
     }
     out.add(id);

@@ -8,8 +8,8 @@
  * reported as a warning naming the rule.
  */
 import type { CatalogResult } from "../catalog/catalog.js";
-import { type CatalogImageOptions, catalogImageResult, type FilesystemAnalysis } from "../catalog/image.js";
 import { endOfLife } from "../catalog/eol.js";
+import { type CatalogImageOptions, catalogImageResult, type FilesystemAnalysis } from "../catalog/image.js";
 import type { OsInfo } from "../catalog/os.js";
 import { ShipshapeError } from "../errors.js";
 import type { FileRequest } from "../image/file-request.js";

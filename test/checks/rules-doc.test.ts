@@ -1,5 +1,5 @@
 /**
- * src/checks/RULES.md against the code and Dockle's checkpoint list
+ * docs/checks.md against the code and Dockle's checkpoint list
  * (../shared/data/policy/dockle-checkpoints.json): every rule is documented with its own severity,
  * title, remediation and Dockle code, and every Dockle checkpoint is either mapped by a rule (whose
  * `dockle` field says so) or listed as not implemented, never both.
@@ -18,7 +18,7 @@ interface DocumentedRule {
   remediation: string;
 }
 
-const doc = readFileSync(repoPath("src", "checks", "RULES.md"), "utf8");
+const doc = readFileSync(repoPath("docs", "checks.md"), "utf8");
 const checkpoints = (
   JSON.parse(readFileSync(dataPath("policy", "dockle-checkpoints.json"), "utf8")) as {
     checkpoints: { code: string; title: string }[];
@@ -47,7 +47,7 @@ function notImplemented(): string[] {
   return [...section.matchAll(/^\| ((?:CIS|DKL)-[A-Z]{2}-\d{4}) \|/gm)].map((m) => m[1]!);
 }
 
-describe("RULES.md", () => {
+describe("docs/checks.md", () => {
   it("documents every rule, in order, with the code's severity, title, kind, remediation and Dockle code", () => {
     expect(documentedRules()).toEqual(
       ALL_RULES.map((r) => ({

@@ -98,7 +98,7 @@ Exit codes:
 
 --severity and --ignore narrow the report, and --fail-on judges what is shown.
 
-Rules (ids, Dockle codes, what each looks at and how false positives are avoided): src/checks/RULES.md.`,
+Rules (ids, Dockle codes, what each looks at and how false positives are avoided): docs/checks.md.`,
   );
   cmd.action(async (image: string, flags: CheckFlags) => {
     const failOn = failOnFrom(flags.failOn);

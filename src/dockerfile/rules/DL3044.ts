@@ -6,19 +6,14 @@
 import type { Rule, RuleHit } from "../rule.js";
 import { argDeclarations, nameValuePairs } from "../words.js";
 
-const VAR_CHAR = /[0-9A-Za-z_]/;
+/** `${name}` (braces closed right after the name), or `$name` taken greedily, as Docker reads it. */
+const REFERENCE = /\$\{([^}]*)\}|\$([0-9A-Za-z_]+)/g;
 
-/** `${name}` anywhere, or `$name` not followed by a character that would continue the name. */
-function refersTo(name: string, text: string): boolean {
-  if (text.includes(`\${${name}}`)) return true;
-  const bare = `$${name}`;
-  let at = text.indexOf(bare);
-  while (at >= 0) {
-    const next = text[at + bare.length];
-    if (next === undefined || !VAR_CHAR.test(next)) return true;
-    at = text.indexOf(bare, at + 1);
-  }
-  return false;
+/** The variable names a value refers to. */
+function referencedNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of text.matchAll(REFERENCE)) names.add(m[1] ?? m[2] ?? "");
+  return names;
 }
 
 export const DL3044: Rule = {
@@ -33,8 +28,17 @@ export const DL3044: Rule = {
         for (const a of argDeclarations(i.args, ctx.file.escape)) known.add(a.name);
       } else if (i.keyword === "ENV") {
         const pairs = nameValuePairs(i.args, ctx.file.escape);
+        // Which pairs refer to each name: one pass over the values, so a long ENV stays linear.
+        const referrers = new Map<string, number[]>();
+        pairs.forEach((q, m) => {
+          for (const name of referencedNames(q.value ?? "")) {
+            const list = referrers.get(name);
+            if (!list) referrers.set(name, [m]);
+            else if (list.length < 2) list.push(m);
+          }
+        });
         const selfRef = pairs.some(
-          (p, n) => !known.has(p.name) && pairs.some((q, m) => m !== n && refersTo(p.name, q.value ?? "")),
+          (p, n) => !known.has(p.name) && (referrers.get(p.name) ?? []).some((m) => m !== n),
         );
         for (const p of pairs) known.add(p.name);
         if (selfRef) yield { line: i.line } satisfies RuleHit;
