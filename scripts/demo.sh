@@ -17,7 +17,18 @@ echo "== shipshape scan: the real alpine:3.10 image from 2019"
 node bin/shipshape.js scan --no-cache --db "$db" \
   "docker-archive:$shared/fixtures/real-images/aquasecurity+trivy/_history/6013ed9fd7f0/integration/testdata/fixtures/alpine-310.tar.gz" || true
 echo
-echo "== shipshape scan --fail-on high: debian12-app (its Go binary against the Go vulndb; Debian's own data is not in ../shared)"
+echo "== shipshape scan --policy builtin:default: debian12-app (its Go binary against the Go vulndb; Debian's own data is not in ../shared)"
 set +e
-node bin/shipshape.js scan --no-cache --db "$db" --fail-on high "oci-archive:$shared/fixtures/images/debian12-app.oci.tar"
-echo "exit code: $? (0 passed, 1 the gate failed, 2 could not scan)"
+node bin/shipshape.js scan --no-cache --db "$db" --policy builtin:default "oci-archive:$shared/fixtures/images/debian12-app.oci.tar"
+echo "exit code: $? (0 passed, 1 the policy failed, 2 could not scan)"
+echo
+echo "== shipshape lint: the Containerfile that built debian12-app"
+node bin/shipshape.js lint "$shared/fixtures/build/debian12-app/Containerfile"
+echo "exit code: $? (0 clean, 1 findings at or over the threshold, 2 could not read)"
+echo
+echo "== shipshape audit scan: Elastic's real Kubernetes audit samples with Falco's k8s_audit rules"
+node bin/shipshape.js audit scan --format table \
+  --rules "$shared/data/audit/falco/falco_rules_lists_used_by_k8s_audit.2022-12.yaml" \
+  --rules "$shared/data/audit/falco/k8s_audit_rules.yaml" \
+  "$shared/data/audit/k8s/test-kube-audit.log"
+echo "exit code: $?"
