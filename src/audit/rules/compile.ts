@@ -215,13 +215,10 @@ export class ConditionCompiler {
         macro,
       );
     }
-    if (spec.bigint !== undefined) {
+    if (spec.rawtime) {
       // The event time: compared as the number it is, not through its decimal text.
-      const compare = bigintComparison(op, value.text);
-      if (compare !== undefined) {
-        const read = spec.bigint;
-        return (ctx) => compare(read(ctx));
-      }
+      const compare = rawtimeComparison(op, value.text);
+      if (compare !== undefined) return compare;
     }
     // operatorProblem refused binary operators on list fields: the value is one string or none.
     return (ctx) => {
@@ -342,6 +339,40 @@ function bigintComparison(op: BinaryOp, text: string): ((a: bigint) => boolean) 
     default:
       return undefined;
   }
+}
+
+/** `jevt.rawtime op N` as a predicate over the event time's seconds and nanoseconds. */
+function rawtimeComparison(op: BinaryOp, text: string): Predicate | undefined {
+  const want = wholeNumber(text);
+  let seconds = want / 1_000_000_000n;
+  let nanos = want % 1_000_000_000n;
+  if (nanos < 0n) {
+    nanos += 1_000_000_000n;
+    seconds -= 1n;
+  }
+  // Beyond ±2^53 s no event time can be equal; clamping keeps the order right.
+  const limit = 2n ** 53n;
+  const s = Number(seconds > limit ? limit : seconds < -limit ? -limit : seconds);
+  const ns = Number(nanos);
+  const test = ((): ((sign: number) => boolean) | undefined => {
+    switch (op) {
+      case "=":
+        return (c) => c === 0;
+      case "!=":
+        return (c) => c !== 0;
+      case "<":
+        return (c) => c < 0;
+      case "<=":
+        return (c) => c <= 0;
+      case ">":
+        return (c) => c > 0;
+      case ">=":
+        return (c) => c >= 0;
+      default:
+        return undefined;
+    }
+  })();
+  return test === undefined ? undefined : (ctx) => test(ctx.compareRawtime(s, ns));
 }
 
 function numericTest(op: BinaryOp, text: string): (s: string) => boolean {

@@ -18,6 +18,8 @@ export class EventContext {
   private readonly stamps: Uint32Array;
   private generation = 0;
   private rawtimeNs: bigint | undefined;
+  /** The event time as whole seconds and nanoseconds (NaN seconds: not read yet). */
+  private readonly time: TimeParts = { seconds: Number.NaN, nanos: 0 };
 
   constructor(event: AuditEvent, slots: number) {
     this.event = event;
@@ -32,6 +34,7 @@ export class EventContext {
     (this as { event: AuditEvent }).event = event;
     (this as { raw: JsonObject }).raw = event.raw;
     this.rawtimeNs = undefined;
+    this.time.seconds = Number.NaN;
     if (++this.generation === 0xffffffff) {
       this.stamps.fill(0);
       this.generation = 1;
@@ -53,13 +56,37 @@ export class EventContext {
    * which keeps `jevt.rawtime exists` (Falco's "always true") true for every event.
    */
   rawtime(): bigint {
-    if (this.rawtimeNs === undefined) this.rawtimeNs = parseRfc3339Nanos(this.event.time) ?? nowNanos();
+    if (this.rawtimeNs === undefined) {
+      const t = this.timeParts();
+      this.rawtimeNs = BigInt(t.seconds) * 1_000_000_000n + BigInt(t.nanos);
+    }
     return this.rawtimeNs;
+  }
+
+  /**
+   * The event time against `seconds`.`nanos` since the epoch: -1, 0 or 1. With numbers, not BigInt:
+   * Falco's rules compare `jevt.rawtime` (`k8s_audit_never_true` is `jevt.rawtime=0`) on most events.
+   */
+  compareRawtime(seconds: number, nanos: number): number {
+    const t = this.timeParts();
+    if (t.seconds !== seconds) return t.seconds < seconds ? -1 : 1;
+    return t.nanos === nanos ? 0 : t.nanos < nanos ? -1 : 1;
+  }
+
+  private timeParts(): TimeParts {
+    const t = this.time;
+    if (Number.isNaN(t.seconds) && !parseRfc3339Into(this.event.time, t)) {
+      const ms = Date.now();
+      t.seconds = Math.floor(ms / 1000);
+      t.nanos = (ms % 1000) * 1_000_000;
+    }
+    return t;
   }
 }
 
-function nowNanos(): bigint {
-  return BigInt(Date.now()) * 1_000_000n;
+interface TimeParts {
+  seconds: number;
+  nanos: number;
 }
 
 /**
@@ -69,21 +96,27 @@ function nowNanos(): bigint {
  * (no regular expression, no Date parsing): it runs for every event a time-comparing rule sees.
  */
 export function parseRfc3339Nanos(text: string): bigint | undefined {
+  const t: TimeParts = { seconds: 0, nanos: 0 };
+  return parseRfc3339Into(text, t) ? BigInt(t.seconds) * 1_000_000_000n + BigInt(t.nanos) : undefined;
+}
+
+/** parseRfc3339Nanos into `out` (whole seconds since the epoch, and nanoseconds); false if not a time. */
+function parseRfc3339Into(text: string, out: TimeParts): boolean {
   const n = text.length;
-  if (n < 20) return undefined;
+  if (n < 20) return false;
   const year = digits(text, 0, 4);
   const month = digits(text, 5, 2);
   const day = digits(text, 8, 2);
   const hour = digits(text, 11, 2);
   const minute = digits(text, 14, 2);
   const second = digits(text, 17, 2);
-  if (year < 0 || month < 1 || day < 1 || hour < 0 || minute < 0 || second < 0) return undefined;
-  if (text[4] !== "-" || text[7] !== "-" || text[13] !== ":" || text[16] !== ":") return undefined;
+  if (year < 0 || month < 1 || day < 1 || hour < 0 || minute < 0 || second < 0) return false;
+  if (text[4] !== "-" || text[7] !== "-" || text[13] !== ":" || text[16] !== ":") return false;
   // Go's time.Parse(time.RFC3339Nano) takes only upper-case T and Z.
-  if (text[10] !== "T") return undefined;
+  if (text[10] !== "T") return false;
   // Go's time.Parse (the plugin's) refuses second 60 as Date.parse does.
-  if (month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
-  if (day > daysIn(year, month)) return undefined;
+  if (month > 12 || hour > 23 || minute > 59 || second > 59) return false;
+  if (day > daysIn(year, month)) return false;
   let i = 19;
   let nanos = 0;
   if (text[i] === ".") {
@@ -95,21 +128,23 @@ export function parseRfc3339Nanos(text: string): bigint | undefined {
       nanos = nanos * 10 + d;
       i++;
     }
-    if (i === start) return undefined;
+    if (i === start) return false;
     for (let k = i - start; k < 9; k++) nanos *= 10;
   }
   let offsetMinutes = 0;
   const z = text.charCodeAt(i);
   if (z === 0x5a) {
-    if (i + 1 !== n) return undefined;
+    if (i + 1 !== n) return false;
   } else if (z === 0x2b || z === 0x2d) {
     const oh = digits(text, i + 1, 2);
     const om = digits(text, i + 4, 2);
-    if (i + 6 !== n || text[i + 3] !== ":" || oh < 0 || om < 0 || oh > 23 || om > 59) return undefined;
+    if (i + 6 !== n || text[i + 3] !== ":" || oh < 0 || om < 0 || oh > 23 || om > 59) return false;
     offsetMinutes = (z === 0x2d ? -1 : 1) * (oh * 60 + om);
-  } else return undefined;
+  } else return false;
   const seconds = daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
-  return BigInt(seconds - offsetMinutes * 60) * 1_000_000_000n + BigInt(nanos);
+  out.seconds = seconds - offsetMinutes * 60;
+  out.nanos = nanos;
+  return true;
 }
 
 /** The whole number written by `count` ASCII digits at `at`, or -1. */

@@ -29,8 +29,8 @@ export interface FieldSpec {
   /** What may go in brackets after the name; `requiredArg` when it must be there. */
   arg: FieldArgKind;
   requiredArg?: boolean;
-  /** For numeric fields the event always has (the time): the value as a number, for comparisons. */
-  bigint?: (ctx: EventContext) => bigint;
+  /** The field is the event time in ns: comparisons use EventContext.compareRawtime. */
+  rawtime?: boolean;
   /** The extractor for a given argument (already validated). */
   make(arg: string | undefined): (ctx: EventContext) => FieldValue;
 }
@@ -472,7 +472,7 @@ for (const prefix of ["jevt", "json"]) {
     alwaysPresent: true,
     numeric: true,
     arg: "none",
-    bigint: (ctx) => ctx.rawtime(),
+    rawtime: true,
     make: () => (ctx) => ctx.rawtime().toString(),
   });
 }

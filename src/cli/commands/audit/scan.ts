@@ -73,8 +73,17 @@ function jsonRenderer(): (a: AuditAlert) => string {
       prefix = { priority: a.priority, text };
       prefixes.set(a.rule, prefix);
     }
-    return `${prefix.text}${JSON.stringify(a.time)},"output":${JSON.stringify(a.output)},"auditID":${JSON.stringify(a.auditID)}}\n`;
+    return `${prefix.text}${jsonString(a.time)},"output":${jsonString(a.output)},"auditID":${jsonString(a.auditID)}}\n`;
   };
+}
+
+/** What JSON.stringify escapes in a string: quotes, backslashes, control characters, lone surrogates. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify(s), without its escaping pass for the common string that needs none. */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
 function renderRow(a: AuditAlert): string {
@@ -124,6 +133,9 @@ Examples:
 
 Output: --format json prints one alert per line:
   {"rule":"…","priority":"Warning","time":"<event stageTimestamp>","output":"…","auditID":"…"}
+"output" is the rule's output with its fields filled in (<NA> for a field the event lacks, (a,b)
+for a list). Falco prints the same text after "<time>: <Priority> " (its json "output"); here time
+and priority have keys of their own, so "output" is what Falco's json calls "message".
 Priorities, most severe first: Emergency Alert Critical Error Warning Notice Informational Debug.
 
 Exit codes: 0 scanned (alerts or not, unless --fail-on); 1 an alert at or above --fail-on;
