@@ -103,6 +103,31 @@ describe("shipshape audit scan", () => {
     expect(missing.stderr).toMatch(/nope\.log: cannot read the audit log/);
   });
 
+  it("JSON lines are exactly what JSON.stringify writes, whatever the strings hold", () => {
+    // Quotes, a backslash, a control character, non-ASCII, an emoji and a lone surrogate (which JSON
+    // carries as "\ud800"): the fast string path of the renderer must agree with JSON.stringify.
+    const base = JSON.parse(readFileSync(trace("exec_pod.json"), "utf8").trim()) as Record<string, unknown>;
+    const names = ['say "hi"', "back\\slash", "tab\there", "née", "😀", "\ud800 alone", "plain"];
+    const lines = names.map((name, i) =>
+      JSON.stringify({ ...base, auditID: `id-${i}-"q"`, user: { username: name } }),
+    );
+    const path = join(dir, "strings.log");
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    const rules = join(dir, "echo.yaml");
+    writeFileSync(
+      rules,
+      '- rule: Echo "R"\n  desc: d\n  condition: ka.verb exists\n  output: user=%ka.user.name\n  priority: INFO\n  source: k8s_audit\n',
+    );
+    const r = runCli(["audit", "scan", "--format", "json", "--rules", rules, path]);
+    expect(r.code).toBe(0);
+    const out = r.stdout.split("\n").filter(Boolean);
+    for (const line of out) expect(line).toBe(JSON.stringify(JSON.parse(line)));
+    const alerts = out.map((l) => JSON.parse(l) as { rule: string; output: string; auditID: string });
+    expect(alerts.map((a) => a.output)).toEqual(names.map((n) => `user=${n}`));
+    expect(alerts.map((a) => a.auditID)).toEqual(names.map((_, i) => `id-${i}-"q"`));
+    expect(alerts[0]!.rule).toBe('Echo "R"');
+  });
+
   it("--help teaches with examples and exit codes", () => {
     const r = runCli(["audit", "scan", "--help"]);
     expect(r.code).toBe(0);
