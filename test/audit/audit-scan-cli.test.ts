@@ -128,6 +128,22 @@ describe("shipshape audit scan", () => {
     expect(alerts[0]!.rule).toBe('Echo "R"');
   });
 
+  it("an event nested 200,000 levels deep is scanned like any other (the events after it too)", () => {
+    const good = readFileSync(trace("exec_pod.json"), "utf8").trim();
+    const base = JSON.parse(good) as Record<string, unknown>;
+    const deep = `{"kind":"Event","auditID":"deep","stage":"ResponseComplete","verb":"create","requestURI":"/x","objectRef":{"resource":"configmaps"},"requestObject":{"data":${"[".repeat(200_000)}${"]".repeat(200_000)}}}`;
+    const path = join(dir, "deep.log");
+    writeFileSync(path, [deep, JSON.stringify({ ...base, auditID: "after" })].join("\n"));
+    const r = runCli(["audit", "scan", "--format", "json", ...FALCO_RULES, path]);
+    expect(r.code).toBe(0);
+    const ids = r.stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { auditID: string }).auditID);
+    expect(ids).toContain("deep");
+    expect(ids.at(-1)).toBe("after");
+  });
+
   it("--help teaches with examples and exit codes", () => {
     const r = runCli(["audit", "scan", "--help"]);
     expect(r.code).toBe(0);

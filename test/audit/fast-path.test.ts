@@ -556,3 +556,35 @@ describe("the Event check accepts exactly the contract", () => {
     );
   });
 });
+
+describe("hostile nesting", () => {
+  const deep = (n: number) => JSON.parse(`${"[".repeat(n)}${"]".repeat(n)}`) as unknown;
+
+  it("a value nested 200,000 levels deep makes its fields unavailable, never ends the evaluation", async () => {
+    const engine = await loadAuditRules(ruleSets[0]![1]);
+    const configmap = eventOf({
+      kind: "Event",
+      auditID: "deep-1",
+      stage: "ResponseComplete",
+      verb: "create",
+      requestURI: "/api/v1/namespaces/default/configmaps",
+      user: { username: "bob" },
+      objectRef: { resource: "configmaps", namespace: "default", name: "c" },
+      responseStatus: { code: 201 },
+      requestObject: { data: deep(200_000) },
+      stageTimestamp: "2024-05-06T07:08:09.123456Z",
+    })!;
+    const pod = eventOf({
+      ...configmap.raw,
+      auditID: "deep-2",
+      objectRef: { resource: "pods", namespace: "default", name: "p" },
+      requestObject: { spec: { containers: deep(200_000), volumes: deep(200_000) } },
+    })!;
+    for (const e of [configmap, pod]) {
+      const alerts = engine.evaluate(e);
+      expect(view(alerts)).toEqual(view(engine.evaluateUnindexed(e)));
+      // The rules that do not need the deep value still fire (bob is not an allowed user).
+      expect(alerts.map((a) => a.rule)).toContain("Disallowed K8s User");
+    }
+  });
+});

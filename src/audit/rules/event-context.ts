@@ -41,10 +41,21 @@ export class EventContext {
     }
   }
 
-  /** The field in `slot`, extracted on first use. */
+  /**
+   * The field in `slot`, extracted on first use. A value nested so deep that extracting it exhausts
+   * the stack (JSON.stringify of a 100,000-level array, the per-array fan-out of list fields) makes
+   * the field unavailable instead of ending the scan. Falco never meets such values: the plugin's
+   * parser (valyala/fastjson, MaxDepth 300) refuses the whole event; V8's JSON.parse does not.
+   */
   get(slot: number, extract: (ctx: EventContext) => FieldValue): FieldValue {
     if (this.stamps[slot] === this.generation) return this.values[slot];
-    const value = extract(this);
+    let value: FieldValue;
+    try {
+      value = extract(this);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      value = undefined;
+    }
     this.values[slot] = value;
     this.stamps[slot] = this.generation;
     return value;

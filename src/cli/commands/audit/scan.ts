@@ -8,7 +8,7 @@ import { Command, Option } from "commander";
 import type { EventInputProblem } from "../../../audit/event-input.js";
 import type { AuditAlert } from "../../../audit/rules/engine.js";
 import type { Priority } from "../../../audit/rules/priority.js";
-import { EXIT_POLICY, ShipshapeError } from "../../../errors.js";
+import { describeError, EXIT_POLICY, ShipshapeError } from "../../../errors.js";
 
 interface ScanFlags {
   rules?: string[];
@@ -193,9 +193,21 @@ Exit codes: 0 scanned (alerts or not, unless --fail-on); 1 an alert at or above 
           await scanAuditEvents(
             chunks,
             { source: name, maxValueBytes, onProblem, afterChunk },
-            ({ event }) => {
+            ({ event, origin }) => {
               events++;
-              const raised = engine.evaluate(event);
+              let raised: AuditAlert[];
+              try {
+                raised = engine.evaluate(event);
+              } catch (err) {
+                // Not expected (fields extract without throwing); if it happens, the event is
+                // reported like a malformed line and the scan goes on.
+                onProblem({
+                  source: name,
+                  line: origin.line,
+                  reason: `could not be evaluated (${describeError(err)})`,
+                });
+                return;
+              }
               for (let i = 0; i < raised.length; i++) {
                 const alert = raised[i]!;
                 alerts++;
