@@ -9,9 +9,12 @@
  * their values select the rules worth evaluating, and that list is cached per combination of values.
  *
  * Skipping a rule whose necessary condition fails changes no result: evaluating a condition has no
- * side effects and never fails (a missing field makes a comparison false, as in libsinsp), so the
- * order in which its parts run is not observable. The unindexed path (every rule, in order) stays
- * in the engine as the reference the tests compare with.
+ * side effects and never fails — a missing field makes a comparison false, as in libsinsp; the
+ * operators libsinsp would throw on at evaluation (list fields with =, contains …) are refused at
+ * load; a value too deep to extract is unavailable (EventContext.get) — so the order in which the
+ * parts of a condition run is not observable, and Falco's left-to-right short-circuit needs no
+ * imitation. The unindexed path (every rule, in order) stays in the engine as the reference the
+ * tests compare with.
  */
 import type { ConditionCompiler, FieldAccessor } from "./compile.js";
 import type { ConditionNode } from "./condition-parser.js";
