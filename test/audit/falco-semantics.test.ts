@@ -207,6 +207,18 @@ describe("list fields: values, absence and output", () => {
     expect(engine.evaluate(ev(none))[0]?.output).toBe("g=<NA> n=u");
     expect(engine.evaluate(ev({ user: { groups: ["a", "b"] } }))[0]?.output).toBe("g=(a,b) n=<NA>");
   });
+
+  it("a list prints at most 1023 bytes (libsinsp copies it into a 1024-byte buffer)", () => {
+    const groups = Array.from({ length: 300 }, (_, i) => `group-${i}`);
+    const full = `(${groups.join(",")})`;
+    const engine = engineFor("ka.verb=get", "%ka.user.groups");
+    const out = engine.evaluate(ev({ user: { groups } }))[0]!.output;
+    expect(Buffer.byteLength(out)).toBe(1023);
+    expect(full.startsWith(out)).toBe(true);
+    expect(engine.evaluate(ev({ user: { groups: groups.slice(0, 3) } }))[0]!.output).toBe(
+      "(group-0,group-1,group-2)",
+    );
+  });
 });
 
 describe("pmatch: libsinsp path_prefix_search", () => {
@@ -239,5 +251,23 @@ describe("pmatch: libsinsp path_prefix_search", () => {
       false,
       false,
     ]);
+  });
+});
+
+describe("output fields", () => {
+  it("%evt.time and %jevt.time print as libsinsp's ts_to_string: HH:MM:SS.nnnnnnnnn, local time", () => {
+    const saved = process.env.TZ;
+    try {
+      // India has no daylight saving time: +05:30 whatever the current date.
+      process.env.TZ = "Asia/Kolkata";
+      const engine = engineFor("ka.verb=get", "at %evt.time / %jevt.time");
+      const e = { ...ev({}), time: "2018-10-25T13:58:49.123456Z" };
+      expect(engine.evaluate(e)[0]?.output).toBe("at 19:28:49.123456000 / 19:28:49.123456000");
+      process.env.TZ = "UTC";
+      expect(engine.evaluate(e)[0]?.output).toBe("at 13:58:49.123456000 / 13:58:49.123456000");
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
   });
 });

@@ -9,7 +9,7 @@
  * element, with absent per-container values skipped.
  */
 import type { JsonValue } from "../event.js";
-import { type EventContext, type FieldValue, formatNanos } from "./event-context.js";
+import type { EventContext, FieldValue } from "./event-context.js";
 import { uriQueryParam } from "./uri-query.js";
 
 export type FieldArgKind = "none" | "index" | "key" | "pointer";
@@ -438,6 +438,20 @@ function byPointer(root: JsonValue, tokens: readonly string[]): Json {
   return v;
 }
 
+/**
+ * The event time as Falco prints %evt.time (and the old %jevt.time): libsinsp's
+ * sinsp_utils::ts_to_string(ts, res, date=false, ns=true), "HH:MM:SS.nnnnnnnnn" in the local time
+ * zone, whose offset libsinsp takes once from the current time (gmt2local(0)), not per event.
+ */
+export function clockTime(ns: bigint): string {
+  const offset = BigInt(-new Date().getTimezoneOffset() * 60);
+  const nanos = ((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
+  const seconds = (ns - nanos) / 1_000_000_000n + offset;
+  const day = Number(((seconds % 86_400n) + 86_400n) % 86_400n);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(Math.floor(day / 3600))}:${two(Math.floor((day % 3600) / 60))}:${two(day % 60)}.${nanos.toString().padStart(9, "0")}`;
+}
+
 for (const prefix of ["jevt", "json"]) {
   registry.set(`${prefix}.value`, {
     name: `${prefix}.value`,
@@ -464,7 +478,7 @@ for (const prefix of ["jevt", "json"]) {
     list: false,
     alwaysPresent: true,
     arg: "none",
-    make: () => (ctx) => formatNanos(ctx.rawtime()),
+    make: () => (ctx) => clockTime(ctx.rawtime()),
   });
   registry.set(`${prefix}.rawtime`, {
     name: `${prefix}.rawtime`,

@@ -1,6 +1,7 @@
 /**
  * A rule's `output`: text with `%field` and `%field[arg]` placeholders, compiled once into parts.
- * A field the event lacks prints as `<NA>`; a list field as `(a,b)`, as Falco prints them.
+ * A field the event lacks prints as `<NA>`; a list field as `(a,b)` (at most 1023 bytes), as Falco
+ * prints them.
  */
 import type { ConditionCompiler, FieldAccessor } from "./compile.js";
 import type { EventContext } from "./event-context.js";
@@ -25,10 +26,21 @@ export function compileOutput(format: string, compiler: ConditionCompiler): Outp
     let out = literals[0]!;
     for (let i = 0; i < fields.length; i++) {
       const v = fields[i]!(ctx);
-      out +=
-        v === undefined ? "<NA>" : typeof v === "string" ? v : v.length === 0 ? "<NA>" : `(${v.join(",")})`;
+      out += v === undefined ? "<NA>" : typeof v === "string" ? v : v.length === 0 ? "<NA>" : listText(v);
       out += literals[i + 1]!;
     }
     return out;
   };
 }
+
+/**
+ * A list as libsinsp's sinsp_filter_check::tostring prints it: "(a,b)", copied with strlcpy into a
+ * 1024-byte buffer (STRPROPERTY_STORAGE_SIZE), so at most 1023 bytes of it.
+ */
+function listText(values: readonly string[]): string {
+  const text = `(${values.join(",")})`;
+  if (text.length * 3 <= LIST_TEXT_MAX) return text;
+  const bytes = Buffer.from(text, "utf8");
+  return bytes.length <= LIST_TEXT_MAX ? text : bytes.subarray(0, LIST_TEXT_MAX).toString("utf8");
+}
+const LIST_TEXT_MAX = 1023;
