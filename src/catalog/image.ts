@@ -44,7 +44,12 @@ export interface FilesystemAnalysis<T> {
   /** Bump when what it reports can change. */
   version: string;
   requests: FileRequest[];
-  run(fs: ImageFilesystem, catalog: CatalogResult): Promise<T>;
+  /**
+   * What of the image's config the result depends on (e.g. its PATH), as text for the cache key:
+   * the same layers under another config (an ENV-only change adds no layer) must not reuse a result.
+   */
+  configKey?(config: ImageConfig): string;
+  run(fs: ImageFilesystem, catalog: CatalogResult, config: ImageConfig): Promise<T>;
   /** A cached document back into a result; null when it is not one (treated as a miss). */
   revive(value: unknown): T | null;
 }
@@ -67,7 +72,13 @@ export async function catalogImageResult<T = never>(
     );
     const analysisKey =
       cacheKey && analysis
-        ? JSON.stringify({ kind: "analysis", id: analysis.id, version: analysis.version, catalog: cacheKey })
+        ? JSON.stringify({
+            kind: "analysis",
+            id: analysis.id,
+            version: analysis.version,
+            config: analysis.configKey?.(image.config) ?? null,
+            catalog: cacheKey,
+          })
         : null;
     const found = (result: CatalogResult, extra: { cached?: boolean; analysis?: T }): CatalogedImage<T> => ({
       source: imageSourceFacts(image),
@@ -95,7 +106,7 @@ export async function catalogImageResult<T = never>(
       osDetector: OS_DETECTOR,
       includeOsOwned: options.includeOsOwned ?? false,
     });
-    const value = analysis ? await analysis.run(fs, result) : undefined;
+    const value = analysis ? await analysis.run(fs, result, image.config) : undefined;
     // Only a complete catalog is worth remembering: an incomplete one must be retried.
     if (options.cache && cacheKey && result.incomplete.length === 0) {
       await options.cache.putDocument(cacheKey, result).catch(() => undefined);

@@ -86,8 +86,12 @@ export function findTool(fs: ImageFilesystem, spec: ToolSpec, dirs: readonly Bin
 }
 
 /** Every tool of a table that is present, in table order. */
-export function findTools(fs: ImageFilesystem, specs: readonly ToolSpec[]): FoundTool[] {
-  const dirs = binDirectories(fs);
+export function findTools(
+  fs: ImageFilesystem,
+  specs: readonly ToolSpec[],
+  searchPath: readonly string[] = BIN_DIRECTORIES,
+): FoundTool[] {
+  const dirs = binDirectories(fs, searchPath);
   return specs.map((s) => findTool(fs, s, dirs)).filter((t) => t.instances.length > 0);
 }
 

@@ -56,6 +56,8 @@ export interface RuleBase {
 export interface FilesystemContext {
   fs: ImageFilesystem;
   catalog: CatalogResult;
+  /** Where programs are looked up: the standard bin directories, then the config's PATH (search-path.ts). */
+  searchPath: readonly string[];
   /** Something odd but survivable (an unreadable file a rule wanted). */
   warn(message: string): void;
 }

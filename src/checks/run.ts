@@ -26,6 +26,7 @@ import {
   type HygieneFinding,
   type ResolvedCheckOptions,
 } from "./rule.js";
+import { searchPathOf } from "./search-path.js";
 import { type CheckSeverity, checkSeverityRank, isCheckSeverity } from "./severity.js";
 
 /** What the filesystem rules found: cached with the catalog, so plain JSON. */
@@ -61,13 +62,14 @@ export function runFilesystemRules(
   fs: ImageFilesystem,
   catalog: CatalogResult,
   rules: readonly CheckRule[] = ALL_RULES,
+  searchPath: readonly string[] = searchPathOf(undefined),
 ): FilesystemCheckResult {
   const findings: HygieneFinding[] = [];
   const warnings: string[] = [];
   for (const rule of rules) {
     if (rule.scope !== "filesystem") continue;
     try {
-      const hits = rule.test({ fs, catalog, warn: (m) => warnings.push(`${rule.id}: ${m}`) });
+      const hits = rule.test({ fs, catalog, searchPath, warn: (m) => warnings.push(`${rule.id}: ${m}`) });
       findings.push(...hits.map((h) => findingOf(rule, h)));
     } catch (err) {
       warnings.push(`check ${rule.id} (${rule.title}) failed: ${describe(err)}`);
@@ -153,7 +155,9 @@ export function checksAnalysis(
     id: "image-checks",
     version: [FILESYSTEM_RULES_VERSION, ...ids, ...requests.map((r) => `${r.id}@${r.version}`)].join(","),
     requests,
-    run: async (fs, catalog) => runFilesystemRules(fs, catalog, rules),
+    // Tools are looked up on the config's PATH too, so the result depends on it.
+    configKey: (config) => searchPathOf(config).join(":"),
+    run: async (fs, catalog, config) => runFilesystemRules(fs, catalog, rules, searchPathOf(config)),
     revive: reviveFilesystemResult,
   };
 }

@@ -28,8 +28,8 @@ export const packageManagerRule: FilesystemRule = {
   title: "Package manager in the image",
   remediation:
     "Build in one stage and copy only the application into a minimal final stage (distroless, scratch, a -slim/-micro base), or remove the package manager at the end of the build.",
-  test({ fs, catalog }) {
-    const byFile = new Map(findTools(fs, PACKAGE_MANAGERS).map((f) => [f.spec.tool, f]));
+  test({ fs, catalog, searchPath }) {
+    const byFile = new Map(findTools(fs, PACKAGE_MANAGERS, searchPath).map((f) => [f.spec.tool, f]));
     const hits: RuleHit[] = [];
     for (const spec of PACKAGE_MANAGERS) {
       const wanted = new Set(spec.packages);
@@ -66,7 +66,7 @@ export const shellRule: FilesystemRule = {
   title: "Shell in the image",
   remediation:
     "Use a base without a shell (distroless, scratch) when the application does not run shell scripts; an attacker with code execution then has no shell to work with.",
-  test: ({ fs }) => toolHits(findTools(fs, SHELLS), "Shell"),
+  test: ({ fs, searchPath }) => toolHits(findTools(fs, SHELLS, searchPath), "Shell"),
 };
 
 export const networkClientRule: FilesystemRule = {
@@ -76,7 +76,7 @@ export const networkClientRule: FilesystemRule = {
   title: "Network client in the image",
   remediation:
     "Remove network tools the application does not need (curl, wget, nc, ssh, telnet, ftp, socat, the openssl command); they let an intruder download tools and move data out.",
-  test: ({ fs }) => toolHits(findTools(fs, NETWORK_CLIENTS), "Network client"),
+  test: ({ fs, searchPath }) => toolHits(findTools(fs, NETWORK_CLIENTS, searchPath), "Network client"),
 };
 
 export const debugToolRule: FilesystemRule = {
@@ -86,7 +86,7 @@ export const debugToolRule: FilesystemRule = {
   title: "Debugging tool in the image",
   remediation:
     "Do not ship debuggers and tracers (gdb, strace, ltrace, tcpdump, perf) in production images; attach them from a debug container (kubectl debug) when needed.",
-  test: ({ fs }) => toolHits(findTools(fs, DEBUG_TOOLS), "Debugging tool"),
+  test: ({ fs, searchPath }) => toolHits(findTools(fs, DEBUG_TOOLS, searchPath), "Debugging tool"),
 };
 
 export const interpreterRule: FilesystemRule = {
@@ -96,5 +96,5 @@ export const interpreterRule: FilesystemRule = {
   title: "Language interpreter in the image",
   remediation:
     "Keep an interpreter only when the application runs on it; an interpreter left behind by a dependency lets an intruder run scripts.",
-  test: ({ fs }) => toolHits(findTools(fs, INTERPRETERS), "Interpreter"),
+  test: ({ fs, searchPath }) => toolHits(findTools(fs, INTERPRETERS, searchPath), "Interpreter"),
 };
