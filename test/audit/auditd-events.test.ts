@@ -1,19 +1,17 @@
 /**
  * auditd records grouped into events: elastic/go-libaudit's reassembler inputs (normal, interleaved
  * out of order, lost messages, serial rollover) with the sequences, record counts and lost-event
- * counts its own test expects (testdata/EXPECTED_from_reassembler_test.go.txt), and its aucoalesce
- * test cases (raw grouped messages with the normalized event go-libaudit produces): the parse-level
- * fields of each event (serial, time, keys, result, process, ids) must be the golden ones.
+ * counts its own test expects (testdata/EXPECTED_from_reassembler_test.go.txt). Its aucoalesce
+ * golden files (whole normalized events) are matched in auditd-normalize.test.ts.
  */
-import { createReadStream, readdirSync, readFileSync } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
 import { type AuditdEvent, AuditdEventAssembler } from "../../src/audit/auditd/assembler.js";
-import { eventFields, eventKind } from "../../src/audit/auditd/event-fields.js";
+import { eventFields } from "../../src/audit/auditd/event-fields.js";
 import { newReadStats, readAuditdEvents } from "../../src/audit/auditd/log-reader.js";
-import { type AuditdRecord, formatGoTime, parseAuditdLine } from "../../src/audit/auditd/record.js";
+import { type AuditdRecord, parseAuditdLine } from "../../src/audit/auditd/record.js";
 import { dataPath } from "../helpers/shared.js";
 
 const root = dataPath("audit", "auditd", "go-libaudit");
@@ -155,74 +153,4 @@ describe("event grouping matches go-libaudit's reassembler test", () => {
     expect(stats.malformedLines).toEqual([2, 3, 4]);
     expect(events.map((e) => e.records.map((r) => r.type))).toEqual([["SYSCALL", "PROCTITLE"]]);
   });
-});
-
-interface CoalescedEvent {
-  "@timestamp": string;
-  sequence: number;
-  record_type: string;
-  result?: string;
-  session?: string;
-  tags?: string[];
-  process?: {
-    pid?: string;
-    ppid?: string;
-    name?: string;
-    exe?: string;
-    title?: string;
-    cwd?: string;
-    args?: string[];
-  };
-  user?: { ids?: Record<string, string> };
-}
-
-describe("event fields match go-libaudit's aucoalesce golden files", () => {
-  const dir = `${root}/aucoalesce/testdata`;
-  const cases = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
-  it("covers the eight case files", () => {
-    expect(cases.length).toBe(8);
-  });
-  for (const file of cases) {
-    it(file, async () => {
-      const tests = (parseYaml(readFileSync(`${dir}/${file}`, "utf8")) as { tests: Record<string, string> })
-        .tests;
-      const golden = JSON.parse(
-        readFileSync(`${dir}/${file.replace(/\.yaml$/, ".json.golden")}`, "utf8"),
-      ) as {
-        test_name: string;
-        event: CoalescedEvent;
-      }[];
-      expect(golden.map((g) => g.test_name).sort()).toEqual(Object.keys(tests).sort());
-      for (const { test_name: name, event: want } of golden) {
-        const { events, stats } = await collect(Readable.from([tests[name] as string]));
-        expect(stats.malformed, name).toBe(0);
-        expect(events.length, name).toBe(1);
-        const event = events[0] as AuditdEvent;
-        const f = eventFields(event);
-        expect(formatGoTime(event.time), name).toBe(want["@timestamp"]);
-        expect(event.sequence, name).toBe(want.sequence);
-        expect(eventKind(event.records).toLowerCase(), name).toBe(want.record_type);
-        expect(f.tags, name).toEqual(want.tags ?? []);
-        expect(f.result ?? "unknown", name).toBe(want.result);
-        if (want.session !== undefined) expect(f.ses, name).toBe(want.session);
-        const p = want.process ?? {};
-        const got = {
-          pid: f.pid,
-          ppid: f.ppid,
-          name: f.comm,
-          exe: f.exe,
-          title: f.proctitle,
-          cwd: f.cwd,
-          args: f.argv,
-        };
-        for (const key of Object.keys(got) as (keyof typeof got)[]) {
-          if (p[key] !== undefined) expect(got[key], `${name}: process.${key}`).toEqual(p[key]);
-        }
-        const ids = want.user?.ids ?? {};
-        for (const key of ["auid", "uid", "euid", "gid", "egid"] as const) {
-          if (ids[key] !== undefined) expect(f[key], `${name}: user.ids.${key}`).toBe(ids[key]);
-        }
-      }
-    });
-  }
 });
