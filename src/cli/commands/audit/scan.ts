@@ -142,12 +142,15 @@ Exit codes: 0 scanned (alerts or not, unless --fail-on); 1 an alert at or above 
 2 usage error, an unreadable input or a rules file that does not load (the message names file:line).`,
     )
     .action(async (files: string[], flags: ScanFlags) => {
-      // bin/shipshape.js keeps V8's young generation at its initial 1 MiB (right for streaming image
-      // layers). A scan makes short-lived objects per event; in 1 MiB they outlive scavenges and
-      // get promoted: 3× the scavenges and ~50 full GCs on the 300k-event bench log, a quarter of
-      // the CPU time. V8's default growth (2) restores a young generation that fits them, and
-      // lowers peak memory too (≈95 → 83 MB on that log). Takes effect at the next growth decision.
-      setFlagsFromString("--semi-space-growth-factor=2");
+      // bin/shipshape.js tunes V8 for short commands and image streaming: the young generation is
+      // kept at its initial 1 MiB, and a lower optimisation tier (--max-opt=1, which turns TurboFan
+      // off) has been tried there. A scan is one long hot loop over millions of events, so it takes
+      // V8's defaults back. Measured on the 300k-event bench log: in 1 MiB the per-event objects
+      // were promoted (3× the scavenges, ~50 full GCs, a quarter of the CPU time; peak RSS 95 → 83
+      // MB with growth); without TurboFan 60k instead of 113k events per CPU-second. Both flags
+      // take effect at V8's next decision (growth, tier-up), so setting them here is enough.
+      for (const flag of ["--semi-space-growth-factor=2", "--max-opt=999", "--turbofan"])
+        setFlagsFromString(flag);
       const [{ scanAuditEvents, openAuditInput }, engineModule, { parsePriority }] = await Promise.all([
         import("../../../audit/event-input.js"),
         import("../../../audit/rules/engine.js"),
