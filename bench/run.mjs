@@ -940,6 +940,19 @@ async function auditPart(config, targets, sections) {
     pass: r.met,
   });
   sections.push(formatAuditBench(r).join("\n"));
+  // Webhook ingest throughput (audit serve on loopback, autocannon): no target, the figure.
+  log("bench: audit serve webhook ingest, 10 s of autocannon");
+  const ingest = spawnSync(process.execPath, [join(BENCH, "audit-ingest.mjs"), "--duration", "10"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  if (ingest.status === 0) {
+    sections.push(ingest.stdout.trimEnd());
+    r.ingest = ingest.stdout;
+  } else {
+    sections.push(`audit serve webhook ingest: FAILED (${(ingest.stderr || "").trim().split("\n").pop()})`);
+  }
   return r;
 }
 
