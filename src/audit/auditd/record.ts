@@ -114,3 +114,9 @@ export function formatGoTime(ms: number): string {
   const iso = new Date(ms).toISOString();
   return iso.replace(/\.(\d*?)0*Z$/, (_m, frac: string) => (frac ? `.${frac}Z` : "Z"));
 }
+
+/** The record as an auditd log line again (`[node=N ]type=T msg=…`), so that it can be read back. */
+export function recordLine(record: AuditdRecord): string {
+  const node = record.node !== undefined ? `node=${record.node} ` : "";
+  return `${node}type=${record.type} msg=${record.raw}`;
+}

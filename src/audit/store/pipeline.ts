@@ -8,6 +8,7 @@
  */
 import type { AuditdEvent } from "../auditd/assembler.js";
 import { eventFields } from "../auditd/event-fields.js";
+import { recordLine } from "../auditd/record.js";
 import type { AuditEvent } from "../event.js";
 import { type AlertLine, storedAlert, storedAuditdEvent, storedK8sEvent } from "./from-events.js";
 import type { AuditStore, IngestBatch, IngestResult, StoredAlert, StoredEvent } from "./records.js";
@@ -75,7 +76,8 @@ export class AuditIngestPipeline {
     const rows: StoredEvent[] = [];
     const alerts: StoredAlert[] = [];
     for (const event of events) {
-      const row = storedAuditdEvent(eventFields(event), JSON.stringify(event.records.map((r) => r.raw)));
+      // The records as their log lines, so that a query can read them back (and normalize them).
+      const row = storedAuditdEvent(eventFields(event), JSON.stringify(event.records.map(recordLine)));
       rows.push(row);
       for (const a of this.options.auditdDetector?.evaluate(event) ?? [])
         alerts.push(storedAlert(a, row, now));

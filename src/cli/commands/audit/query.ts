@@ -79,7 +79,9 @@ Examples:
   shipshape audit query --store postgres://audit@db.example/audit --source auditd --verb execve
 
 --format json prints one object per line: events {"time","id","stage","source","user","verb",
-"resource","subresource","namespace","name","responseCode"} (and "event" with --raw); alerts
+"resource","subresource","namespace","name","responseCode"} (and "event" with --raw; auditd events
+also "summary": {"actor":{"primary","secondary"},"action","object":{"type","primary","secondary"},"how"},
+who did what to what as go-libaudit normalizes it, shown after NAME in the table); alerts
 {"rule","priority","time","output","auditID"} as audit scan prints them.
 Exit codes: 0 answered (also when nothing matched); 2 usage error or a store that cannot be read.`,
     )
@@ -121,6 +123,21 @@ Exit codes: 0 answered (also when nothing matched); 2 usage error or a store tha
           }
         } else {
           const rows = await store.queryEvents(query);
+          // auditd events: who did what to what, from their records normalized (go-libaudit's aucoalesce).
+          const auditd = rows.some((e) => e.source === "auditd")
+            ? await import("../../../audit/auditd/summary.js")
+            : undefined;
+          const summarize = (e: (typeof rows)[number]) => {
+            if (!auditd || e.source !== "auditd") return undefined;
+            let lines: unknown;
+            try {
+              lines = JSON.parse(e.raw);
+            } catch {
+              return undefined;
+            }
+            if (!Array.isArray(lines) || !lines.every((l) => typeof l === "string")) return undefined;
+            return auditd.summarizeAuditdLines(lines);
+          };
           if (flags.format === "table" && rows.length > 0) {
             lines.push(
               `${cell("TIME", 24)}  ${cell("USER", 32)}  ${cell("VERB", 10)}  ${cell("RESOURCE", 20)}  ${cell("NAMESPACE", 16)}  NAME`,
@@ -142,12 +159,16 @@ Exit codes: 0 answered (also when nothing matched); 2 usage error or a store tha
                 name: e.name,
                 responseCode: e.responseCode,
               };
+              const summary = summarize(e);
+              if (summary) out.summary = summary;
               if (flags.raw) out.event = JSON.parse(e.raw);
               lines.push(JSON.stringify(out));
             } else {
               const resource = e.subresource ? `${e.resource ?? "-"}/${e.subresource}` : e.resource;
+              const summary = summarize(e);
+              const said = summary && auditd ? `  (${auditd.summaryText(summary)})` : "";
               lines.push(
-                `${cell(time, 24)}  ${cell(e.user, 32)}  ${cell(e.verb, 10)}  ${cell(resource, 20)}  ${cell(e.namespace, 16)}  ${e.name ?? "-"}`,
+                `${cell(time, 24)}  ${cell(e.user, 32)}  ${cell(e.verb, 10)}  ${cell(resource, 20)}  ${cell(e.namespace, 16)}  ${e.name ?? "-"}${said}`,
               );
             }
           }
