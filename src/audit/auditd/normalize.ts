@@ -90,7 +90,7 @@ function recordData(r: AuditdRecord): Map<string, string> | undefined {
 
 /**
  * Normalizes an event. A compound event (several records) must hold a SYSCALL record; aucoalesce
- * refuses one without, and so does this (undefined with the reason), like CoalesceMessages' error.
+ * refuses one without, and so does this: `{ error }` with CoalesceMessages' reason.
  */
 export function normalizeAuditdEvent(event: AuditdEvent): NormalizeResult | { error: string } {
   const records = event.records.filter((r) => r.type !== "EOE");
