@@ -99,6 +99,17 @@ describe("audit ingest + query (SQLite)", () => {
     ).toEqual(want);
   });
 
+  it("takes the store back in the sqlite:PATH form ingest prints, as the same file", () => {
+    const r = runCli(["audit", "query", "--store", `sqlite:${store()}`, "--namespace", "payments"]);
+    expect(r.code, r.stderr).toBe(0);
+    const plain = runCli(["audit", "query", "--store", store(), "--namespace", "payments"]);
+    expect(r.stdout).toBe(plain.stdout);
+    expect(r.stdout.trim().split("\n").length).toBeGreaterThan(1);
+    const empty = runCli(["audit", "query", "--store", "sqlite:"]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
   it("filters by namespace and prints a table", () => {
     const r = runCli(["audit", "query", "--store", store(), "--namespace", "payments"]);
     expect(r.code).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * Which audit store a command uses: `--store PATH|postgres://…`, else env SHIPSHAPE_AUDIT_STORE,
+ * Which audit store a command uses: `--store PATH|sqlite:PATH|postgres://…`, else env SHIPSHAPE_AUDIT_STORE,
  * else `$XDG_CACHE_HOME/shipshape/audit.sqlite` (`~/.cache/…`). SQLite users never load pg.
  */
 import { homedir } from "node:os";
@@ -34,7 +34,9 @@ export async function openAuditStore(
       `--store names a ${scheme[1]}:// store; shipshape keeps audit data in a SQLite file path or a postgres:// URL`,
     );
   }
-  const expanded =
-    value === "~" || value.startsWith("~/") ? join(env.HOME || homedir(), value.slice(1)) : value;
+  // `sqlite:PATH` is how the store names itself in ingest's output: accept it back as that file.
+  const path = /^sqlite:/i.test(value) ? value.slice("sqlite:".length) : value;
+  if (path === "") throw new ShipshapeError("usage", "--store sqlite: needs a file path after the colon");
+  const expanded = path === "~" || path.startsWith("~/") ? join(env.HOME || homedir(), path.slice(1)) : path;
   return SqliteAuditStore.open(resolve(expanded));
 }
