@@ -14,8 +14,8 @@ import v8 from "node:v8";
 
 // The heap as the CLI runs it (bin/shipshape.js sets this before anything loads).
 v8.setFlagsFromString("--semi-space-growth-factor=1");
-// scan runs without the optimizing compiler (bin/shipshape.js): match as it does.
-v8.setFlagsFromString("--max-opt=1");
+// scan optimizes code later than V8 by default (bin/shipshape.js): match as it does.
+v8.setFlagsFromString("--interrupt-budget=2097152");
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
