@@ -47,3 +47,18 @@ describe("a closed output pipe", () => {
     expect([0, 141]).toContain(r.code);
   });
 });
+
+describe("commands load lazily", () => {
+  it("top-level help still lists every command; a command's own help works alone", () => {
+    const bin = repoPath("bin", "shipshape.js");
+    const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+    expect(help.status).toBe(0);
+    const listed = [...help.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+    expect(listed).toEqual(["inspect", "sbom", "scan", "check", "lint", "db", "audit", "help"]);
+    for (const name of ["inspect", "audit"]) {
+      const own = spawnSync(process.execPath, [bin, name, "--help"], { encoding: "utf8" });
+      expect(own.status).toBe(0);
+      expect(own.stdout).toMatch(new RegExp(`^Usage: shipshape ${name} `));
+    }
+  });
+});
