@@ -3,7 +3,7 @@
  * requests, detect the OS, run the catalogers. The data behind `sbom` and the first half of `scan`.
  */
 import type { FileRequest } from "../image/file-request.js";
-import { type ImageFilesystem, readFilesystem } from "../image/filesystem.js";
+import type { ImageFilesystem } from "../image/filesystem.js";
 import {
   type ImageSourceFacts,
   type InspectOptions,
@@ -14,8 +14,8 @@ import type { ImageConfig } from "../image/oci.js";
 import { openImage } from "../image/open.js";
 import { readSbomReference } from "../sbom-input/reference.js";
 import { VERSION } from "../version.js";
-import { CATALOGERS, OS_DETECTOR } from "./all.js";
-import { type CatalogResult, catalogFilesystem, catalogRequests } from "./catalog.js";
+import type { CatalogResult } from "./catalog.js";
+import { CATALOG_REQUEST_VERSIONS } from "./request-versions.js";
 
 export interface CatalogImageOptions extends InspectOptions {
   /** Report language packages that an OS package owns as packages of their own too. */
@@ -94,6 +94,9 @@ export async function catalogImageResult<T = never>(
         if (done !== null) return found(hit, { cached: true, analysis: done });
       }
     }
+    // A miss: only now are the catalogers needed.
+    const [{ CATALOGERS, OS_DETECTOR }, { catalogFilesystem, catalogRequests }, { readFilesystem }] =
+      await Promise.all([import("./all.js"), import("./catalog.js"), import("../image/filesystem.js")]);
     const fs = await readFilesystem(image, {
       ...readOptionsFrom(options),
       requests: [
@@ -127,9 +130,7 @@ export async function catalogImageResult<T = never>(
  */
 function catalogCacheKey(diffIDs: (string | null)[], includeOsOwned: boolean): string | null {
   if (diffIDs.length === 0 || diffIDs.some((d) => d === null)) return null;
-  const requests = catalogRequests({ catalogers: CATALOGERS, osDetector: OS_DETECTOR })
-    .map((r) => `${r.id}@${r.version}`)
-    .sort();
+  const requests = CATALOG_REQUEST_VERSIONS;
   const day = new Date().toISOString().slice(0, 10);
   return JSON.stringify({ kind: "catalog", shipshape: VERSION, requests, diffIDs, includeOsOwned, day });
 }

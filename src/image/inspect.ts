@@ -2,13 +2,7 @@
  * `inspect`: the facts of an image without judging them — where it came from, its manifest and
  * config, its layers as read (digests verified), and the squashed filesystem's counts.
  */
-import {
-  type ImageFilesystem,
-  type ReadFilesystemOptions,
-  readFilesystem,
-  type SquashSummary,
-  type WhiteoutDetail,
-} from "./filesystem.js";
+import type { ImageFilesystem, ReadFilesystemOptions, SquashSummary, WhiteoutDetail } from "./filesystem.js";
 import type { HistoryEntry, Platform } from "./oci.js";
 import { openImage } from "./open.js";
 import type { OpenedImage, OpenOptions, Transport } from "./source.js";
@@ -164,6 +158,7 @@ export async function inspectImage(reference: string, options: InspectOptions = 
   const image = await openImage(reference, options);
   try {
     await options.onStart?.(image.layers.reduce((sum, l) => sum + (l.size ?? 0), 0));
+    const { readFilesystem } = await import("./filesystem.js");
     const fs = await readFilesystem(image, readOptionsFrom(options));
     return buildInspectReport(image, fs);
   } finally {

@@ -5,20 +5,21 @@
  */
 import { ShipshapeError } from "../errors.js";
 import type { OpenedImage, OpenOptions } from "./source.js";
-import { openDirectory } from "./sources/dir.js";
-import { openDockerArchive } from "./sources/docker-archive.js";
-import { openOciArchive } from "./sources/oci-archive.js";
-import { openOciLayout } from "./sources/oci-layout.js";
 
 const TRANSPORTS = ["docker-archive:", "oci-archive:", "oci:", "dir:", "docker://"] as const;
 
 export async function openImage(reference: string, options: OpenOptions = {}): Promise<OpenedImage> {
   const text = reference.trim();
   if (text === "") throw new ShipshapeError("usage", "no image reference given");
-  if (text.startsWith("docker-archive:")) return openDockerArchive(text, options);
-  if (text.startsWith("oci-archive:")) return openOciArchive(text, options);
-  if (text.startsWith("oci:")) return openOciLayout(text, options);
-  if (text.startsWith("dir:")) return openDirectory(text, options);
+  // Each source's module loads only for its transport (start-up counts on a cached rescan).
+  if (text.startsWith("docker-archive:")) {
+    return (await import("./sources/docker-archive.js")).openDockerArchive(text, options);
+  }
+  if (text.startsWith("oci-archive:")) {
+    return (await import("./sources/oci-archive.js")).openOciArchive(text, options);
+  }
+  if (text.startsWith("oci:")) return (await import("./sources/oci-layout.js")).openOciLayout(text, options);
+  if (text.startsWith("dir:")) return (await import("./sources/dir.js")).openDirectory(text, options);
   if (text.startsWith("docker://")) return openRegistry(text.slice("docker://".length), options);
   const transport = /^([a-z][a-z0-9+.-]*):(?!\d|\/\/)/.exec(text);
   if (transport && !text.includes("/") && !TRANSPORTS.some((t) => text.startsWith(t))) {
