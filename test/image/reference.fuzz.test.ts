@@ -168,6 +168,24 @@ describe("reference parsing never throws anything but ImageReferenceError", () =
   });
 });
 
+describe("messages stay on one line when Go's text quotes the input", () => {
+  // Found by the fuzz test above (seed -1800031767): the lowercase rule's "repository name (…)"
+  // carried the input's carriage return into the message.
+  it.each(["\rA", "x\nY:1", "a\u2028B", "A\u007f"])("%j", (text) => {
+    const message = (() => {
+      try {
+        parseReference(text);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return "";
+    })();
+    expect(message).toMatch(/must be lowercase/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is checked
+    expect(message).not.toMatch(/[\u0000-\u001f\u007f\u2028\u2029]/);
+  });
+});
+
 describe("round trips", () => {
   it("parseReference(referenceString(parseReference(x))) is parseReference(x)", () => {
     fc.assert(

@@ -84,11 +84,25 @@ export function orThrow<T>(result: T | ReferenceFailure, subject: ReferenceSubje
 
 // Inputs can be huge or hold control characters: JSON quoting keeps the message on one line.
 function quote(text: string): string {
-  return text.length > SHOWN_INPUT_CHARS
-    ? `${JSON.stringify(text.slice(0, SHOWN_INPUT_CHARS))}… (${text.length} characters)`
-    : JSON.stringify(text);
+  return oneLine(
+    text.length > SHOWN_INPUT_CHARS
+      ? `${JSON.stringify(text.slice(0, SHOWN_INPUT_CHARS))}… (${text.length} characters)`
+      : JSON.stringify(text),
+  );
 }
 
+/** Control characters and the Unicode line/paragraph separators as escapes: one line, visibly. */
+function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) =>
+    c < " " ? JSON.stringify(c).slice(1, -1) : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * Go's text, cut to `max` and kept on one line: a detail that quotes the input (the lowercase rule's
+ * "repository name (…)") would carry its control characters, so those are written as JSON escapes.
+ */
 function shorten(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
+  return oneLine(text.length > max ? `${text.slice(0, max)}…` : text);
 }
