@@ -17,7 +17,7 @@ import {
 } from "./archive-format.js";
 import { attributeError } from "./attribute-error.js";
 import { openFileSource, type RandomAccessSource } from "./random-access.js";
-import { createTempArea, gunzipToFile, spoolLimitFor, type TempArea } from "./spool.js";
+import type { TempArea } from "./spool.js";
 import { findMember, indexTar, type TarIndex, type TarMember } from "./tar-index.js";
 
 export interface ArchiveFile {
@@ -76,6 +76,8 @@ export async function openArchiveFile(
     if (compression === "gzip") {
       await source.close();
       source = undefined;
+      // Only a gzipped archive needs the spool (and zlib): loaded here, not on every open.
+      const { createTempArea, gunzipToFile, spoolLimitFor } = await import("./spool.js");
       temp = await createTempArea(options.tempDir);
       tarPath = join(temp.dir, "archive.tar");
       await gunzipToFile(path, tarPath, spoolLimitFor(info.size), reference, options.signal);

@@ -12,7 +12,6 @@ import { readOciImage } from "../archive/oci-image.js";
 import { isRefName, splitPathAndReference, withoutPrefix } from "../archive/reference-split.js";
 import { MAX_MANIFEST_BYTES, parseIndex } from "../manifest.js";
 import type { OpenedImage, OpenOptions } from "../source.js";
-import { readDockerArchive } from "./docker-archive.js";
 
 export function splitOciArchiveReference(spec: string): { path: string; ref?: string } {
   return splitPathAndReference(spec, existsSync, isRefName);
@@ -33,8 +32,8 @@ export async function openOciArchive(text: string, options: OpenOptions = {}): P
         options,
         close: () => archive.close(),
       });
-    const readAsDocker = () =>
-      readDockerArchive(archive, {
+    const readAsDocker = async () =>
+      (await import("./docker-archive.js")).readDockerArchive(archive, {
         reference,
         transport: "oci-archive",
         ...(ref !== undefined ? { selector: ref } : {}),
