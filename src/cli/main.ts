@@ -51,7 +51,12 @@ Environment:
   CI=true                     CI mode: a stale database or a coverage gap is an error
   REGISTRY_AUTH_FILE, DOCKER_CONFIG   where registry credentials are read from`,
     );
-  const names = only !== undefined && Object.hasOwn(COMMANDS, only) ? [only] : Object.keys(COMMANDS);
+  const names =
+    only === "--version" || only === "-V"
+      ? [] // the version alone needs no command
+      : only !== undefined && Object.hasOwn(COMMANDS, only)
+        ? [only]
+        : Object.keys(COMMANDS);
   const commands = await Promise.all(names.map((name) => COMMANDS[name]!()));
   for (const command of commands) program.addCommand(command.exitOverride());
   return program;

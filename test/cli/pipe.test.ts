@@ -4,6 +4,7 @@
  * line and exits; bash's PIPESTATUS gives the CLI's own exit code.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { repoPath } from "../helpers/shared.js";
 
@@ -55,6 +56,13 @@ describe("commands load lazily", () => {
     expect(help.status).toBe(0);
     const listed = [...help.stdout.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
     expect(listed).toEqual(["inspect", "sbom", "scan", "check", "lint", "db", "audit", "help"]);
+    // --version builds no command at all, and still prints package.json's version.
+    const version = JSON.parse(readFileSync(repoPath("package.json"), "utf8")).version as string;
+    for (const flag of ["--version", "-V"]) {
+      const v = spawnSync(process.execPath, [bin, flag], { encoding: "utf8" });
+      expect(v.status).toBe(0);
+      expect(v.stdout.trim()).toBe(version);
+    }
     for (const name of ["inspect", "audit"]) {
       const own = spawnSync(process.execPath, [bin, name, "--help"], { encoding: "utf8" });
       expect(own.status).toBe(0);
