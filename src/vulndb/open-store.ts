@@ -6,7 +6,7 @@
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { ShipshapeError } from "../errors.js";
-import { isPostgresUrl } from "./postgres-url.js";
+import { isPostgresUrl } from "../postgres/url.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { VulnStore } from "./store.js";
 

@@ -13,14 +13,12 @@
  * so reader and swap never wait on each other crosswise.
  */
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import type { ConnectionOptions } from "node:tls";
 import type { Client, ClientConfig, Pool } from "pg";
 import { ShipshapeError } from "../errors.js";
+import { postgresClientConfig } from "../postgres/client-config.js";
+import { type PostgresTarget, parsePostgresUrl, postgresError } from "../postgres/url.js";
 import { canExportFeeds, type FeedRows, noFeedRows, putFeedRows } from "./feed-export.js";
 import { mergeVulnerabilities, pickEpss, pickKev } from "./merge.js";
-import { readPgpass } from "./pgpass.js";
-import { type PostgresTarget, parsePostgresUrl, postgresError } from "./postgres-url.js";
 import type { AffectedRecord, EpssRecord, FeedState, KevRecord, VulnerabilityRecord } from "./records.js";
 import { type BuildSession, SCHEMA_VERSION, type StoreStatus, type VulnStore } from "./store.js";
 
@@ -71,35 +69,7 @@ function isMissingRelation(err: unknown): boolean {
 }
 
 async function clientConfig(target: PostgresTarget): Promise<ClientConfig> {
-  let ssl: boolean | ConnectionOptions = false;
-  if (target.sslmode !== "disable") {
-    const ca = target.sslrootcert ? await readFile(target.sslrootcert, "utf8") : undefined;
-    ssl = {
-      // require: encrypt only (libpq's meaning); verify-ca: trust the CA, not the name; verify-full: both.
-      rejectUnauthorized: target.sslmode !== "require",
-      ...(ca ? { ca } : {}),
-      ...(target.sslmode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}),
-    };
-  }
-  return {
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    database: target.database,
-    // Asked only when the server wants a password: URL / PGPASSWORD, else the password file.
-    password: (async () =>
-      target.password ??
-      (await readPgpass(target.passfile, {
-        host: target.host,
-        port: target.port,
-        database: target.database,
-        user: target.user,
-      }))) as () => Promise<string>,
-    ssl,
-    connectionTimeoutMillis: target.connectTimeoutSeconds * 1000,
-    application_name: "shipshape",
-    keepAlive: true,
-  };
+  return { ...(await postgresClientConfig(target, "shipshape")), keepAlive: true };
 }
 
 export interface PostgresStoreOptions {

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ShipshapeError } from "../../src/errors.js";
+import { parsePostgresUrl } from "../../src/postgres/url.js";
 import { chooseStore, defaultDbPath, openStore } from "../../src/vulndb/open-store.js";
-import { parsePostgresUrl } from "../../src/vulndb/postgres-url.js";
 import { SqliteStore } from "../../src/vulndb/sqlite-store.js";
 import { freePort } from "../helpers/registry.js";
 

@@ -1,16 +1,7 @@
-/**
- * The audit store in PostgreSQL: `audit_events` and `audit_alerts` are range-partitioned on time
- * with one partition per UTC day (created on first write, under an advisory lock so concurrent
- * writers do not race), indexes declared on the parents, retention by dropping whole partitions.
- * Tables live in the URL's `?schema=` (default `shipshape_audit`). Ingest resolves after COMMIT.
- * Credentials come from the URL, PGPASSWORD or ~/.pgpass and never appear in a message.
- */
-import { readFile } from "node:fs/promises";
-import type { ConnectionOptions } from "node:tls";
 import pg from "pg";
 import { ShipshapeError } from "../../errors.js";
-import { readPgpass } from "../../vulndb/pgpass.js";
-import { type PostgresTarget, parsePostgresUrl, postgresError } from "../../vulndb/postgres-url.js";
+import { postgresClientConfig } from "../../postgres/client-config.js";
+import { type PostgresTarget, parsePostgresUrl, postgresError } from "../../postgres/url.js";
 import { dayBounds, dayKey, expiredDays, isDayKey, MAX_TIME, MIN_TIME } from "./partition.js";
 import type {
   AuditStore,
@@ -35,33 +26,7 @@ function clean(value: string | undefined): string | null {
 }
 
 async function poolConfig(target: PostgresTarget): Promise<pg.PoolConfig> {
-  let ssl: boolean | ConnectionOptions = false;
-  if (target.sslmode !== "disable") {
-    const ca = target.sslrootcert ? await readFile(target.sslrootcert, "utf8") : undefined;
-    ssl = {
-      rejectUnauthorized: target.sslmode !== "require",
-      ...(ca ? { ca } : {}),
-      ...(target.sslmode === "verify-ca" ? { checkServerIdentity: () => undefined } : {}),
-    };
-  }
-  return {
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    database: target.database,
-    password: (async () =>
-      target.password ??
-      (await readPgpass(target.passfile, {
-        host: target.host,
-        port: target.port,
-        database: target.database,
-        user: target.user,
-      }))) as () => Promise<string>,
-    ssl,
-    connectionTimeoutMillis: target.connectTimeoutSeconds * 1000,
-    application_name: "shipshape-audit",
-    max: 4,
-  };
+  return { ...(await postgresClientConfig(target, "shipshape-audit")), max: 4 };
 }
 
 export class PostgresAuditStore implements AuditStore {

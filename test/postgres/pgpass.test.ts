@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { lookupPgpass } from "../../src/vulndb/pgpass.js";
+import { lookupPgpass } from "../../src/postgres/pgpass.js";
 
 const want = { host: "db.example", port: 5432, database: "vulns", user: "scanner" };
 
