@@ -53,6 +53,8 @@ export interface CompiledRequests {
   plan(path: string, mode: number, size: number): CapturePlan | null;
   /** Which requests match a path (for handing files to analyzers). */
   matching(path: string, mode: number, size: number): FileRequest[];
+  /** The plan for a file that these requests (from `matching`) match; null for none. */
+  planOf(matched: readonly FileRequest[]): CapturePlan | null;
   /** Stable identity of the request set, for cache keys. */
   key: string;
   empty: boolean;
@@ -92,6 +94,17 @@ export function compileRequests(
     .map((r) => `${r.id}@${r.version}:${r.maxFileBytes ?? defaultCap}${r.analyze ? ":a" : ""}`)
     .sort()
     .join(",");
+  const capOf = new Map(compiled.map((c) => [c.request, c.cap]));
+  const planOf = (matched: readonly FileRequest[]): CapturePlan | null => {
+    if (matched.length === 0) return null;
+    const plan: CapturePlan = { cap: 0, keep: false, analyzers: [] };
+    for (const request of matched) {
+      plan.cap = Math.max(plan.cap, capOf.get(request) ?? 0);
+      if (request.analyze) plan.analyzers.push(request);
+      else plan.keep = true;
+    }
+    return plan;
+  };
   return {
     plan(path, mode, size) {
       let plan: CapturePlan | null = null;
@@ -105,8 +118,11 @@ export function compileRequests(
       return plan;
     },
     matching(path, mode, size) {
-      return compiled.filter((c) => c.test(path, mode, size)).map((c) => c.request);
+      const matched: FileRequest[] = [];
+      for (const c of compiled) if (c.test(path, mode, size)) matched.push(c.request);
+      return matched;
     },
+    planOf,
     key: `${defaultCap}|${key}`,
     empty: requests.length === 0,
   };

@@ -156,28 +156,37 @@ export class ImageFilesystem {
 
   /** Regular files (squashed view) that the request with this id matches, in name order. */
   filesFor(requestId: string): string[] {
-    // One walk answers every request: catalogers ask one after another.
-    if (!this.filesByRequest) {
-      const byRequest = new Map<string, string[]>();
-      if (!this.requests.empty) {
-        for (const [path, node] of this.tree.walk()) {
-          if (node.kind !== "file") continue;
-          for (const r of this.requests.matching(path, node.mode, node.size)) {
-            let list = byRequest.get(r.id);
-            if (!list) {
-              list = [];
-              byRequest.set(r.id, list);
-            }
-            list.push(path);
-          }
-        }
-      }
-      this.filesByRequest = byRequest;
-    }
-    return [...(this.filesByRequest.get(requestId) ?? [])];
+    return [...(this.requestedFiles().get(requestId)?.map((f) => f.path) ?? [])];
   }
 
-  private filesByRequest: Map<string, string[]> | undefined;
+  /**
+   * One walk answers every request, for prefetching and for catalogers asking one after another:
+   * each regular file of the squashed view with the requests that match it.
+   */
+  private requestedFiles(): Map<string, RequestedFile[]> {
+    if (this.filesByRequest) return this.filesByRequest;
+    const byRequest = new Map<string, RequestedFile[]>();
+    if (!this.requests.empty) {
+      for (const [path, node] of this.tree.walk()) {
+        if (node.kind !== "file") continue;
+        const matched = this.requests.matching(path, node.mode, node.size);
+        if (matched.length === 0) continue;
+        const file: RequestedFile = { path, node, requests: matched };
+        for (const r of matched) {
+          let list = byRequest.get(r.id);
+          if (!list) {
+            list = [];
+            byRequest.set(r.id, list);
+          }
+          list.push(file);
+        }
+      }
+    }
+    this.filesByRequest = byRequest;
+    return byRequest;
+  }
+
+  private filesByRequest: Map<string, RequestedFile[]> | undefined;
 
   /** The bytes of a regular file, following symlinks inside the root. */
   async readFile(path: string): Promise<Buffer> {
@@ -292,27 +301,49 @@ export class ImageFilesystem {
   async prefetchRequested(): Promise<void> {
     if (this.requests.empty) return;
     const wanted = new Map<number, Map<number, CapturePlan>>();
-    for (const [path, node] of this.tree.walk()) {
-      if (node.kind !== "file" || !node.content) continue;
-      const { layer, entry } = node.content;
-      const result = this.layers[layer];
-      if (!result || result.oversized.has(entry)) continue;
-      const plan = this.requests.plan(path, node.mode, node.size);
-      if (!plan) continue;
-      const done = result.analyses.get(entry) ?? {};
-      const analyzers = plan.analyzers.filter((r) => !(r.id in done));
-      const keep = plan.keep && node.size > 0 && !result.captured.has(entry);
-      if (!keep && analyzers.length === 0) continue;
-      if (node.size > plan.cap) continue;
-      let perLayer = wanted.get(layer);
-      if (!perLayer) {
-        perLayer = new Map();
-        wanted.set(layer, perLayer);
+    const seen = new Set<RequestedFile>();
+    for (const files of this.requestedFiles().values()) {
+      for (const file of files) {
+        if (seen.has(file)) continue;
+        seen.add(file);
+        const { node } = file;
+        if (!node.content) continue;
+        const { layer, entry } = node.content;
+        const result = this.layers[layer];
+        if (!result || result.oversized.has(entry)) continue;
+        const plan = this.requests.planOf(file.requests);
+        if (!plan) continue;
+        const done = result.analyses.get(entry) ?? {};
+        const analyzers = plan.analyzers.filter((r) => !(r.id in done));
+        const keep = plan.keep && node.size > 0 && !result.captured.has(entry);
+        if (!keep && analyzers.length === 0) continue;
+        if (node.size > plan.cap) continue;
+        let perLayer = wanted.get(layer);
+        if (!perLayer) {
+          perLayer = new Map();
+          wanted.set(layer, perLayer);
+        }
+        const earlier = perLayer.get(entry);
+        // Two paths to one member (a hard link): read it once for everything either path needs.
+        const next: CapturePlan = { cap: plan.cap, keep, analyzers };
+        perLayer.set(entry, earlier ? mergePlans(earlier, next) : next);
       }
-      perLayer.set(entry, { cap: plan.cap, keep, analyzers });
     }
     for (const [layer, plans] of wanted) await this.secondPass(layer, plans);
   }
+}
+
+/** One read of a member that serves both plans. */
+function mergePlans(a: CapturePlan, b: CapturePlan): CapturePlan {
+  const analyzers = [...a.analyzers, ...b.analyzers.filter((r) => !a.analyzers.includes(r))];
+  return { cap: Math.max(a.cap, b.cap), keep: a.keep || b.keep, analyzers };
+}
+
+/** A regular file of the squashed view and the requests that match it. */
+interface RequestedFile {
+  path: string;
+  node: FsNode;
+  requests: FileRequest[];
 }
 
 /** Layer errors name the layer; a user also needs to know which image: prefix the reference once. */

@@ -44,20 +44,25 @@ function looksLikeLicenseName(value: string): boolean {
   return !expectName;
 }
 
+const UTF8 = new TextDecoder("utf-8", { fatal: false });
+const COMMON_LICENSES = "/usr/share/common-licenses/";
+
 export function parseCopyrightLicenses(bytes: Uint8Array): string[] {
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  const text = UTF8.decode(bytes);
   const seen = new Set<string>();
   const add = (name: string) => {
     if (seen.size < MAX_LICENSES) seen.add(name);
   };
   for (const raw of text.split("\n")) {
     const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    const field = /^License:[ \t]*(.*)$/i.exec(line);
+    // Cheap guards first: an image has hundreds of copyright files, mostly prose.
+    const field = (line.charCodeAt(0) | 0x20) === 0x6c ? /^License:[ \t]*(.*)$/i.exec(line) : null;
     if (field) {
       const value = field[1]!.trim();
       if (looksLikeLicenseName(value)) add(value);
       continue;
     }
+    if (!line.includes(COMMON_LICENSES)) continue;
     for (const m of line.matchAll(/\/usr\/share\/common-licenses\/([A-Za-z0-9][A-Za-z0-9_.+-]*)/g)) {
       // "…/GPL-2." at the end of a sentence: the dot is punctuation, not part of the name.
       add(m[1]!.replace(/\.+$/, ""));

@@ -9,7 +9,7 @@
  * searched for an aligned inline header, which covers every Go ≥ 1.18 binary. Strings are capped.
  */
 import { ShipshapeError } from "../../errors.js";
-import { type ElfFile, isElf, PF_W, PF_X, PT_LOAD, parseElf, readVirtual, sectionBytes } from "./elf.js";
+import { type ElfFile, isElf, PF_W, PF_X, PT_LOAD, parseElfOnce, readVirtual, sectionBytes } from "./elf.js";
 
 export const GO_BUILDINFO_MAGIC = Buffer.from("\xff Go buildinf:", "latin1");
 const HEADER_SIZE = 32;
@@ -150,7 +150,7 @@ export function readRawGoBuildInfo(bytes: Buffer): RawGoBuildInfo | null {
   let elf: ElfFile | null = null;
   if (isElf(bytes)) {
     try {
-      elf = parseElf(bytes);
+      elf = parseElfOnce(bytes);
     } catch {
       elf = null;
     }

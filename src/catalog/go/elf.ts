@@ -16,6 +16,8 @@ export const SHT_NOBITS = 8;
 /** More section or program headers than any real binary has; beyond it a table is treated as bogus. */
 const MAX_SECTIONS = 100_000;
 const MAX_NAME = 256;
+/** The largest upper half of a 64-bit value that still makes a safe integer (2^53 - 1). */
+const MAX_SAFE_HIGH = 0x1fffff;
 
 export interface ElfSection {
   name: string;
@@ -62,8 +64,10 @@ class Reader {
   }
   /** A 64-bit value, or NaN when it does not fit a safe integer (no real file offset is that big). */
   u64(o: number): number {
-    const v = this.le ? this.bytes.readBigUInt64LE(o) : this.bytes.readBigUInt64BE(o);
-    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.NaN : Number(v);
+    // Two 32-bit halves, not BigInt: this runs for every section of every executable in an image.
+    const high = this.le ? this.bytes.readUInt32LE(o + 4) : this.bytes.readUInt32BE(o);
+    const low = this.le ? this.bytes.readUInt32LE(o) : this.bytes.readUInt32BE(o + 4);
+    return high > MAX_SAFE_HIGH ? Number.NaN : high * 2 ** 32 + low;
   }
   word(o: number): number {
     return this.is64 ? this.u64(o) : this.u32(o);
@@ -74,6 +78,25 @@ function inFile(bytes: Buffer, offset: number, length: number): boolean {
   return Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0
     ? offset + length <= bytes.length
     : false;
+}
+
+/** Headers already parsed, by buffer: the Go and Rust analyzers both read each executable. */
+const parsed = new WeakMap<Buffer, ElfFile | ShipshapeError>();
+
+/** parseElf, once per buffer (a buffer's bytes do not change while analyzers run over it). */
+export function parseElfOnce(bytes: Buffer): ElfFile {
+  let result = parsed.get(bytes);
+  if (result === undefined) {
+    try {
+      result = parseElf(bytes);
+    } catch (err) {
+      if (!(err instanceof ShipshapeError)) throw err;
+      result = err;
+    }
+    parsed.set(bytes, result);
+  }
+  if (result instanceof ShipshapeError) throw result;
+  return result;
 }
 
 /** Parse the headers. Throws ShipshapeError("input") when the file header itself is unusable. */

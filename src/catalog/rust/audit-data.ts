@@ -8,7 +8,7 @@
 import { inflateSync } from "node:zlib";
 import * as v from "valibot";
 import { ShipshapeError } from "../../errors.js";
-import { isElf, parseElf, sectionBytes } from "../go/elf.js";
+import { isElf, parseElfOnce, sectionBytes } from "../go/elf.js";
 
 export const AUDIT_SECTION = ".dep-v0";
 /** Real audit data is a few KiB to a few hundred KiB of JSON. */
@@ -64,7 +64,7 @@ function peSection(bytes: Buffer, name: string): Buffer | null {
 export function auditSection(bytes: Buffer): Buffer | null {
   if (isElf(bytes)) {
     try {
-      return sectionBytes(bytes, parseElf(bytes), AUDIT_SECTION);
+      return sectionBytes(bytes, parseElfOnce(bytes), AUDIT_SECTION);
     } catch {
       return null;
     }

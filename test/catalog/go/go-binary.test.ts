@@ -16,7 +16,7 @@ import {
   goBinaryCataloger,
   stdlibVersion,
 } from "../../../src/catalog/go/cataloger.js";
-import { parseElf } from "../../../src/catalog/go/elf.js";
+import { parseElf, parseElfOnce } from "../../../src/catalog/go/elf.js";
 import { MAX_DEPS, parseModInfo } from "../../../src/catalog/go/modinfo.js";
 import { ShipshapeError } from "../../../src/errors.js";
 import { bufferLayer, makeTar, syntheticImage } from "../../helpers/layers.js";
@@ -288,6 +288,26 @@ describe("hostile binaries", () => {
       expect(elf.problems.length + (elf.sections.length === 0 ? 1 : 0)).toBeGreaterThan(0);
       expect(analyzeGoBinary(b)).toMatchObject({ goVersion: "go1.21.5", path: "example.com/app/cmd/app" });
     }
+  });
+
+  it("64-bit fields are read exactly up to 2^53 and a larger value makes the table unusable, not a wrong offset", () => {
+    // e_shoff (0x28) is a 64-bit little-endian field: set only its upper half.
+    const huge = Buffer.from(good);
+    huge.writeUInt32LE(0x00200000, 0x2c); // 2^53: past the safe integers
+    expect(parseElf(huge).sections).toEqual([]);
+    const exact = Buffer.from(good);
+    exact.writeUInt32LE(0x1, 0x2c); // 2^32 + the low half: a real number, and past this file's end
+    expect(parseElf(exact).problems).toContain("section header table is out of bounds");
+    expect(parseElf(good).sections.map((s) => s.name)).toContain(".go.buildinfo");
+  });
+
+  it("parseElfOnce parses a buffer once and answers the same for it as parseElf, errors included", () => {
+    const copy = Buffer.from(good);
+    expect(parseElfOnce(copy)).toBe(parseElfOnce(copy));
+    expect(parseElfOnce(copy)).toEqual(parseElf(copy));
+    const truncated = Buffer.from(good.subarray(0, 40));
+    expect(() => parseElfOnce(truncated)).toThrow(ShipshapeError);
+    expect(() => parseElfOnce(truncated)).toThrow(ShipshapeError);
   });
 
   it("a truncated ELF header is refused; any truncation of a Go binary gives a record, null or an error", () => {
