@@ -156,7 +156,7 @@ export class ImageFilesystem {
 
   /** Regular files (squashed view) that the request with this id matches, in name order. */
   filesFor(requestId: string): string[] {
-    return [...(this.requestedFiles().get(requestId)?.map((f) => f.path) ?? [])];
+    return (this.requestedFiles().get(requestId) ?? []).map((f) => f.path);
   }
 
   /**
