@@ -26,7 +26,8 @@ process.stdout.on("error", (err) => {
   throw err;
 });
 
-const { main } = await import("../dist/cli/main.js");
+// The bundled CLI (scripts/bundle-cli.mjs) starts faster than tsc's one-file-per-module output.
+const { main } = await import("../dist/cli-bundle/main.js");
 
 main(process.argv).then(
   (code) => {

@@ -51,11 +51,45 @@ const WHITEOUT_PREFIX = ".wh.";
 const OPAQUE_MARKER = ".wh..wh..opq";
 
 /**
+ * The absolute path of a name that needs no cleaning ("usr/bin/x", "./usr/bin/x", "/usr/bin/x",
+ * "usr/share/" — what real layers hold), or null when the general cleaner must decide. Every layer
+ * member goes through here; splitting each name into parts is what this saves.
+ */
+function alreadyClean(name: string): string | null {
+  let start = 0;
+  if (name.startsWith("./")) start = 2;
+  else if (name.startsWith("/")) start = 1;
+  let end = name.length;
+  if (end > start && name.charCodeAt(end - 1) === 0x2f) end--;
+  if (end <= start) return null;
+  const body = start === 0 && end === name.length ? name : name.slice(start, end);
+  if (
+    body.charCodeAt(0) === 0x2f ||
+    body.charCodeAt(body.length - 1) === 0x2f ||
+    body.includes("//") ||
+    body.includes("\0") ||
+    body === "." ||
+    body === ".." ||
+    body.startsWith("./") ||
+    body.startsWith("../") ||
+    body.endsWith("/.") ||
+    body.endsWith("/..") ||
+    body.includes("/./") ||
+    body.includes("/../")
+  ) {
+    return null;
+  }
+  return `/${body}`;
+}
+
+/**
  * Clean a member name into an absolute path under "/". `..` at the root stays at the root (chroot
  * semantics, as containerd applies layers). Returns whether the raw name tried to climb out, so the
  * caller can report it.
  */
 export function cleanMemberPath(name: string): { path: string; escaped: boolean } {
+  const clean = alreadyClean(name);
+  if (clean !== null) return { path: clean, escaped: false };
   // Strip NULs and trailing slashes of directory names; treat backslashes literally (Linux semantics).
   const raw = name.replace(/\0.*$/s, "");
   const parts = raw.split("/");
@@ -112,9 +146,10 @@ export function normalizeEntry(header: RawTarHeader): NormalizedEntry | null {
   if (path === "/" && kindOf(header.typeflag) !== "dir") return null;
   let kind = kindOf(header.typeflag);
   let entryPath = path;
-  const base = posix.basename(path);
+  const slash = path.lastIndexOf("/");
+  const base = path.slice(slash + 1);
   if (base.startsWith(WHITEOUT_PREFIX)) {
-    const dir = posix.dirname(path);
+    const dir = slash === 0 ? "/" : path.slice(0, slash);
     if (base === OPAQUE_MARKER) {
       kind = "opaque";
       entryPath = dir;

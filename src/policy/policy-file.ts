@@ -7,11 +7,11 @@
  * policies (`builtin:default` is policies/default.yaml, shipped with shipshape).
  */
 import { readFile, stat } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import * as v from "valibot";
 import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { describeError, ShipshapeError } from "../errors.js";
 import type { GradeLetter } from "../grade/health-index.js";
+import { packageFile } from "../package-files.js";
 import {
   emptyPolicy,
   type LabelRequirement,
@@ -36,7 +36,9 @@ export const MAX_POLICY_FILE_BYTES = 1024 * 1024;
 
 /** Policies shipped with shipshape, by the name `builtin:NAME` gives. */
 export const BUILTIN_POLICIES: Record<string, string> = {
-  default: fileURLToPath(new URL("../../policies/default.yaml", import.meta.url)),
+  get default(): string {
+    return packageFile("policies", "default.yaml");
+  },
 };
 export const BUILTIN_PREFIX = "builtin:";
 

@@ -9,9 +9,9 @@
  */
 import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describeError, ShipshapeError } from "../../errors.js";
+import { packageFile } from "../../package-files.js";
 import type { AuditEvent } from "../event.js";
 import { ConditionCompileError, ConditionCompiler, type Predicate, UnknownFieldError } from "./compile.js";
 import {
@@ -338,7 +338,7 @@ export function compileRulesTexts(texts: readonly RulesText[]): AuditRuleEngine 
 
 /** shipshape's built-in rules files (rules/audit/*.yaml in the package), in name order. */
 export function builtinRulesFiles(): string[] {
-  const dir = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "rules", "audit");
+  const dir = packageFile("rules", "audit");
   try {
     return readdirSync(dir)
       .filter((f) => f.endsWith(".yaml"))

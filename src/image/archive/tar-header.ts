@@ -34,22 +34,59 @@ export function roundUpToBlock(n: number): number {
 }
 
 /** A numeric field that old or odd writers leave garbled: 0 instead of refusing the member. */
-function lenientNumber(field: Uint8Array, what: string): number {
-  try {
-    return parseTarNumber(field, what);
-  } catch {
-    return 0;
-  }
+function lenientNumber(block: Uint8Array, start: number, length: number): number {
+  const value = readTarNumber(block, start, length);
+  return Math.max(value, 0);
 }
 
 const decoder = new TextDecoder("utf-8");
 
 /** A NUL-terminated string field. Invalid UTF-8 becomes U+FFFD; names we look up are ASCII. */
 function cstring(block: Uint8Array, start: number, length: number): string {
+  // Most link names and ustar prefixes are empty: no decoder call for those.
+  if (block[start] === 0) return "";
   let end = start;
   const limit = start + length;
   while (end < limit && block[end] !== 0) end++;
   return decoder.decode(block.subarray(start, end));
+}
+
+/** Why readTarNumber refused a field (its negative results). */
+const NEGATIVE = -1;
+const TOO_LARGE = -2;
+const NOT_OCTAL = -3;
+
+/**
+ * The numeric field at block[start, start+length): octal digits (padded with spaces/NULs), or
+ * GNU/star base-256 when the high bit of the first byte is set; or a negative code when it is
+ * none of these. Read in place: a header has six numbers, and a view per field costs more than
+ * the parsing (this runs for every member of every layer).
+ */
+function readTarNumber(block: Uint8Array, start: number, length: number): number {
+  const end = start + length;
+  const first = block[start] ?? 0;
+  if (first & 0x80) {
+    if (first === 0xff) return NEGATIVE;
+    let value = first & 0x7f;
+    for (let i = start + 1; i < end; i++) {
+      value = value * 256 + block[i]!;
+      if (value > Number.MAX_SAFE_INTEGER) return TOO_LARGE;
+    }
+    return value;
+  }
+  let i = start;
+  while (i < end && (block[i] === 0x20 || block[i] === 0)) i++;
+  let value = 0;
+  while (i < end) {
+    const c = block[i]!;
+    if (c < 0x30 || c > 0x37) break;
+    value = value * 8 + (c - 0x30);
+    i++;
+  }
+  for (; i < end; i++) {
+    if (block[i] !== 0x20 && block[i] !== 0) return NOT_OCTAL;
+  }
+  return value;
 }
 
 /**
@@ -57,33 +94,14 @@ function cstring(block: Uint8Array, start: number, length: number): string {
  * of the first byte is set. Values beyond 2^53 cannot be real offsets and are refused.
  */
 export function parseTarNumber(field: Uint8Array, what: string): number {
-  const first = field[0] ?? 0;
-  if (first & 0x80) {
-    if (first === 0xff) throw new ShipshapeError("input", `tar header field ${what} is negative`);
-    let value = first & 0x7f;
-    for (let i = 1; i < field.length; i++) {
-      value = value * 256 + field[i]!;
-      if (value > Number.MAX_SAFE_INTEGER) {
-        throw new ShipshapeError("input", `tar header field ${what} is too large`);
-      }
-    }
-    return value;
-  }
-  let i = 0;
-  while (i < field.length && (field[i] === 0x20 || field[i] === 0)) i++;
-  let value = 0;
-  let digits = 0;
-  while (i < field.length && field[i]! >= 0x30 && field[i]! <= 0x37) {
-    value = value * 8 + (field[i]! - 0x30);
-    digits++;
-    i++;
-  }
-  for (; i < field.length; i++) {
-    if (field[i] !== 0x20 && field[i] !== 0) {
-      throw new ShipshapeError("input", `tar header field ${what} is not an octal number`);
-    }
-  }
-  return digits === 0 ? 0 : value;
+  return checkedNumber(readTarNumber(field, 0, field.length), what);
+}
+
+function checkedNumber(value: number, what: string): number {
+  if (value >= 0) return value;
+  if (value === NEGATIVE) throw new ShipshapeError("input", `tar header field ${what} is negative`);
+  if (value === TOO_LARGE) throw new ShipshapeError("input", `tar header field ${what} is too large`);
+  throw new ShipshapeError("input", `tar header field ${what} is not an octal number`);
 }
 
 export function isZeroBlock(block: Uint8Array): boolean {
@@ -93,20 +111,32 @@ export function isZeroBlock(block: Uint8Array): boolean {
 
 /** The stored checksum must equal the byte sum with the checksum field read as spaces (unsigned or signed). */
 function checksumMatches(block: Uint8Array): boolean {
-  let stored: number;
-  try {
-    stored = parseTarNumber(block.subarray(148, 156), "chksum");
-  } catch {
-    return false;
-  }
-  let unsigned = 0;
-  let signed = 0;
+  const stored = readTarNumber(block, 148, 8);
+  if (stored < 0) return false;
+  // The unsigned sum is what every modern writer stores; the signed one (old Sun tars) only on a miss.
+  let unsigned = 8 * 0x20;
+  for (let i = 0; i < 148; i++) unsigned += block[i]!;
+  for (let i = 156; i < TAR_BLOCK; i++) unsigned += block[i]!;
+  if (stored === unsigned) return true;
+  let signed = 8 * 0x20;
   for (let i = 0; i < TAR_BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : block[i]!;
-    unsigned += b;
+    if (i >= 148 && i < 156) continue;
+    const b = block[i]!;
     signed += b > 127 ? b - 256 : b;
   }
-  return stored === unsigned || stored === signed;
+  return stored === signed;
+}
+
+/** "ustar\0" at offset 257: POSIX ustar (GNU writes "ustar " and keeps atime/ctime in the prefix). */
+function isPosixUstar(block: Uint8Array): boolean {
+  return (
+    block[257] === 0x75 &&
+    block[258] === 0x73 &&
+    block[259] === 0x74 &&
+    block[260] === 0x61 &&
+    block[261] === 0x72 &&
+    block[262] === 0
+  );
 }
 
 /**
@@ -128,7 +158,7 @@ export function parseTarHeader(block: Uint8Array, offset: number): TarHeader | n
   }
   // Only POSIX ustar ("ustar\0") uses the prefix field; GNU's "ustar " keeps atime/ctime there.
   // The version is not checked: real tars write "ustar\0" with a GNU-style version, as GNU tar accepts.
-  const posixUstar = cstring(block, 257, 6) === "ustar";
+  const posixUstar = isPosixUstar(block);
   let name = cstring(block, 0, 100);
   if (posixUstar) {
     const prefix = cstring(block, 345, 155);
@@ -139,12 +169,12 @@ export function parseTarHeader(block: Uint8Array, offset: number): TarHeader | n
   return {
     name,
     linkname: cstring(block, 157, 100),
-    size: parseTarNumber(block.subarray(124, 136), "size"),
+    size: checkedNumber(readTarNumber(block, 124, 12), "size"),
     typeflag,
-    mode: lenientNumber(block.subarray(100, 108), "mode"),
-    uid: lenientNumber(block.subarray(108, 116), "uid"),
-    gid: lenientNumber(block.subarray(116, 124), "gid"),
-    mtime: lenientNumber(block.subarray(136, 148), "mtime"),
+    mode: lenientNumber(block, 100, 8),
+    uid: lenientNumber(block, 108, 8),
+    gid: lenientNumber(block, 116, 8),
+    mtime: lenientNumber(block, 136, 12),
   };
 }
 
