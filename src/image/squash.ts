@@ -190,9 +190,13 @@ export class SquashedTree {
    * root (as containerd does), missing ones created. Null (with a warning) when a loop is in the way.
    */
   private parentFor(path: string, layer: number): { dir: FsNode; name: string; dirPath: string } | null {
-    const name = posix.basename(path);
+    // Entry paths are clean and absolute (layer-entry.ts): the last "/" splits parent and name.
+    // Anything else (a trailing slash) takes the general route.
+    const slash = path.lastIndexOf("/");
+    const clean = slash < path.length - 1;
+    const name = clean ? path.slice(slash + 1) : posix.basename(path);
     if (name === "" || path === "/") return null;
-    const dirname = posix.dirname(path);
+    const dirname = !clean ? posix.dirname(path) : slash <= 0 ? "/" : path.slice(0, slash);
     // Tar members come grouped by directory: most lookups repeat the previous one.
     const cached = this.useParentCache ? this.parentCache : null;
     if (cached && cached.dirname === dirname) return { dir: cached.dir, name, dirPath: cached.dirPath };
@@ -248,20 +252,51 @@ export class SquashedTree {
       if (!target) continue;
       const { dir, name } = target;
       const existing = dir.children!.get(name);
-      const base = { mode: entry.mode, uid: entry.uid, gid: entry.gid, mtime: entry.mtime, layer };
+      const { mode, uid, gid, mtime } = entry;
       switch (entry.kind) {
         case "dir":
           if (existing?.kind === "dir") {
-            Object.assign(existing, base);
+            existing.mode = mode;
+            existing.uid = uid;
+            existing.gid = gid;
+            existing.mtime = mtime;
+            existing.layer = layer;
           } else {
-            this.place(dir, name, { ...base, kind: "dir", size: 0, children: new Map() });
+            this.place(dir, name, {
+              kind: "dir",
+              mode,
+              uid,
+              gid,
+              size: 0,
+              mtime,
+              layer,
+              children: new Map(),
+            });
           }
           break;
         case "file":
-          this.place(dir, name, { ...base, kind: "file", size: entry.size, content: { layer, entry: i } });
+          this.place(dir, name, {
+            kind: "file",
+            mode,
+            uid,
+            gid,
+            size: entry.size,
+            mtime,
+            layer,
+            content: { layer, entry: i },
+          });
           break;
         case "symlink":
-          this.place(dir, name, { ...base, kind: "symlink", size: 0, link: entry.link ?? "" });
+          this.place(dir, name, {
+            kind: "symlink",
+            mode,
+            uid,
+            gid,
+            size: 0,
+            mtime,
+            layer,
+            link: entry.link ?? "",
+          });
           break;
         case "hardlink":
           this.applyHardlink(layer, entry, dir, name, target.dirPath);
@@ -269,7 +304,7 @@ export class SquashedTree {
         case "char":
         case "block":
         case "fifo":
-          this.place(dir, name, { ...base, kind: entry.kind, size: 0 });
+          this.place(dir, name, { kind: entry.kind, mode, uid, gid, size: 0, mtime, layer });
           break;
       }
     }
@@ -325,36 +360,58 @@ export class SquashedTree {
       worldWritableFiles: [],
     };
     if (this.rootListed) s.directories++;
-    for (const [path, node] of this.walk()) {
-      switch (node.kind) {
-        case "file":
-          s.regularFiles++;
-          if (node.hardlinkOf !== undefined) s.hardlinks++;
-          else {
-            s.regularFilesExcludingHardlinks++;
-            s.regularBytes += node.size;
-          }
-          if (node.mode & 0o4000) s.setuid.push(path);
-          if (node.mode & 0o2000) s.setgid.push(path);
-          if (node.mode & 0o002) s.worldWritableFiles.push(path);
-          break;
-        case "dir":
-          s.directories++;
-          break;
-        case "symlink":
-          s.symlinks++;
-          break;
-        case "char":
-        case "block":
-          s.devices++;
-          break;
-        case "fifo":
-          s.fifos++;
-          break;
+    // Counting needs no order and no paths: only the few flagged files get a path, and those lists
+    // are sorted as walk() would list them (depth-first, names in order) at the end.
+    const count = (dir: FsNode, prefix: string): void => {
+      for (const [name, node] of dir.children!) {
+        switch (node.kind) {
+          case "file":
+            s.regularFiles++;
+            if (node.hardlinkOf !== undefined) s.hardlinks++;
+            else {
+              s.regularFilesExcludingHardlinks++;
+              s.regularBytes += node.size;
+            }
+            if (node.mode & 0o6002) {
+              const path = `${prefix}/${name}`;
+              if (node.mode & 0o4000) s.setuid.push(path);
+              if (node.mode & 0o2000) s.setgid.push(path);
+              if (node.mode & 0o002) s.worldWritableFiles.push(path);
+            }
+            break;
+          case "dir":
+            s.directories++;
+            count(node, `${prefix}/${name}`);
+            break;
+          case "symlink":
+            s.symlinks++;
+            break;
+          case "char":
+          case "block":
+            s.devices++;
+            break;
+          case "fifo":
+            s.fifos++;
+            break;
+        }
       }
-    }
+    };
+    count(this.root, "");
+    s.setuid.sort(compareWalkOrder);
+    s.setgid.sort(compareWalkOrder);
+    s.worldWritableFiles.sort(compareWalkOrder);
     return s;
   }
+}
+
+/** The order of walk(): by path component, each compared as names are sorted (UTF-16 code units). */
+export function compareWalkOrder(a: string, b: string): number {
+  const x = a.split("/");
+  const y = b.split("/");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  }
+  return x.length - y.length;
 }
 
 export function joinImagePath(dir: string, name: string): string {

@@ -288,6 +288,85 @@ describe("squashed tree fuzz", () => {
   });
 });
 
+describe("squash summary", () => {
+  /** The summary as walk() lists the tree: the definition summary() must keep to. */
+  function referenceSummary(tree: SquashedTree, rootListed: boolean) {
+    const s = {
+      regularFiles: 0,
+      regularFilesExcludingHardlinks: 0,
+      hardlinks: 0,
+      symlinks: 0,
+      directories: rootListed ? 1 : 0,
+      devices: 0,
+      fifos: 0,
+      regularBytes: 0,
+      setuid: [] as string[],
+      setgid: [] as string[],
+      worldWritableFiles: [] as string[],
+    };
+    for (const [path, node] of tree.walk()) {
+      if (node.kind === "file") {
+        s.regularFiles++;
+        if (node.hardlinkOf !== undefined) s.hardlinks++;
+        else {
+          s.regularFilesExcludingHardlinks++;
+          s.regularBytes += node.size;
+        }
+        if (node.mode & 0o4000) s.setuid.push(path);
+        if (node.mode & 0o2000) s.setgid.push(path);
+        if (node.mode & 0o002) s.worldWritableFiles.push(path);
+      } else if (node.kind === "dir") s.directories++;
+      else if (node.kind === "symlink") s.symlinks++;
+      else if (node.kind === "char" || node.kind === "block") s.devices++;
+      else if (node.kind === "fifo") s.fifos++;
+    }
+    return s;
+  }
+
+  const name = fc.constantFrom("a", "a-b", "a.b", "B", "b", "é", "z");
+  const path = fc.array(name, { minLength: 1, maxLength: 4 }).map((p) => `/${p.join("/")}`);
+  const member = fc
+    .record({
+      path,
+      kind: fc.constantFrom<EntryKind>(
+        "file",
+        "file",
+        "dir",
+        "symlink",
+        "hardlink",
+        "fifo",
+        "char",
+        "whiteout",
+      ),
+      mode: fc.constantFrom(0o644, 0o4755, 0o2755, 0o6777, 0o666, 0o1777),
+      size: fc.nat({ max: 1000 }),
+      link: path,
+    })
+    .map(
+      ({ path, kind, mode, size, link }): LayerEntry => ({
+        path,
+        kind,
+        mode,
+        uid: 0,
+        gid: 0,
+        size: kind === "file" ? size : 0,
+        mtime: 0,
+        ...(kind === "symlink" || kind === "hardlink" ? { link } : {}),
+      }),
+    );
+
+  it("counts and lists flagged files exactly as a walk of the tree does, in walk order", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(member, { maxLength: 25 }), { minLength: 1, maxLength: 3 }), (layers) => {
+        const tree = new SquashedTree();
+        for (const [i, entries] of layers.entries()) tree.applyLayer(i, entries);
+        expect(tree.summary()).toEqual(referenceSummary(tree, false));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
 describe("manifest and config parser fuzz", () => {
   const expected = fixturePath("expected");
   const docs = [
