@@ -68,6 +68,24 @@ function loadPicomatch(): typeof picomatchType {
 }
 
 /**
+ * A glob as a test of absolute paths. Matched without the leading "/": picomatch's "/**\/x" does not
+ * match "/x", while "**\/x" matches "x". A glob that starts with a literal directory
+ * ("/var/lib/dpkg/info/*.list") first checks that prefix, which most paths fail far more cheaply
+ * than the matcher's regular expression.
+ */
+function compileGlob(glob: string): (path: string) => boolean {
+  const pattern = glob.replace(/^\/+/, "");
+  const pm = loadPicomatch();
+  const matcher = pm(pattern, { dot: true });
+  const scan = pm.scan(pattern);
+  if (!scan.isGlob || scan.negated || scan.base === "") return (path) => matcher(path.slice(1));
+  // The directory itself can match too ("a/**" matches "a").
+  const base = `/${scan.base}`;
+  const prefix = `${base}/`;
+  return (path) => (path.startsWith(prefix) || path === base) && matcher(path.slice(1));
+}
+
+/**
  * `defaultCap` bounds files whose bytes are kept; `analyzedCap` bounds files an analyzer only parses
  * (held while parsing, then dropped), so those may be larger.
  */
@@ -78,16 +96,23 @@ export function compileRequests(
 ): CompiledRequests {
   const compiled = requests.map((r) => {
     const exact = new Set(r.paths ?? []);
-    // Matched without the leading "/": picomatch's "/**/x" does not match "/x", while "**/x" matches "x".
-    const globs = (r.globs ?? []).map((g) => {
-      const matcher = loadPicomatch()(g.replace(/^\/+/, ""), { dot: true });
-      return (path: string) => matcher(path.slice(1));
-    });
+    const globs = (r.globs ?? []).map(compileGlob);
     const cap = r.analyze
       ? Math.min(r.maxFileBytes ?? defaultCap, analyzedCap)
       : Math.min(r.maxFileBytes ?? defaultCap, defaultCap);
-    const test = (path: string, mode: number, size: number): boolean =>
-      exact.has(path) || globs.some((g) => g(path)) || (r.match ? r.match(path, { mode, size }) : false);
+    // Every file of every layer is tested against every request: only the parts a request has.
+    const parts: ((path: string, mode: number, size: number) => boolean)[] = [];
+    if (exact.size > 0) parts.push((path) => exact.has(path));
+    parts.push(...globs);
+    const match = r.match;
+    if (match) parts.push((path, mode, size) => match(path, { mode, size }));
+    const test =
+      parts.length === 1
+        ? parts[0]!
+        : (path: string, mode: number, size: number): boolean => {
+            for (const part of parts) if (part(path, mode, size)) return true;
+            return false;
+          };
     return { request: r, test, cap };
   });
   const key = requests
