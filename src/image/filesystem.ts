@@ -22,7 +22,14 @@ import type { LayerCache } from "./layer-cache.js";
 import { type LayerReadResult, type ReadLayerOptions, readBlobLayer } from "./layer-reader.js";
 import { formatBytes, type ReadLimits, withLimits } from "./limits.js";
 import type { LayerRef, OpenedImage } from "./source.js";
-import { type FsNode, PathError, SquashedTree, type SquashSummary, type WhiteoutDetail } from "./squash.js";
+import {
+  compareWalkOrder,
+  type FsNode,
+  PathError,
+  SquashedTree,
+  type SquashSummary,
+  type WhiteoutDetail,
+} from "./squash.js";
 
 export type { FsNode, SquashSummary, WhiteoutDetail } from "./squash.js";
 export { PathError } from "./squash.js";
@@ -166,25 +173,42 @@ export class ImageFilesystem {
   private requestedFiles(): Map<string, RequestedFile[]> {
     if (this.filesByRequest) return this.filesByRequest;
     const byRequest = new Map<string, RequestedFile[]>();
+    const byPath = new Map<string, FsNode>();
     if (!this.requests.empty) {
-      for (const [path, node] of this.tree.walk()) {
-        if (node.kind !== "file") continue;
-        const matched = this.requests.matching(path, node.mode, node.size);
-        if (matched.length === 0) continue;
-        const file: RequestedFile = { path, node, requests: matched };
-        for (const r of matched) {
-          let list = byRequest.get(r.id);
-          if (!list) {
-            list = [];
-            byRequest.set(r.id, list);
+      // Children in insertion order, and only matched files sorted afterwards (in walk order):
+      // sorting every directory of the tree costs more than the matching.
+      const visit = (dir: FsNode, prefix: string): void => {
+        for (const [name, node] of dir.children!) {
+          const path = `${prefix}/${name}`;
+          if (node.kind === "dir") {
+            visit(node, path);
+            continue;
           }
-          list.push(file);
+          if (node.kind !== "file") continue;
+          const matched = this.requests.matching(path, node.mode, node.size);
+          if (matched.length === 0) continue;
+          const file: RequestedFile = { path, node, requests: matched };
+          byPath.set(path, node);
+          for (const r of matched) {
+            let list = byRequest.get(r.id);
+            if (!list) {
+              list = [];
+              byRequest.set(r.id, list);
+            }
+            list.push(file);
+          }
         }
-      }
+      };
+      visit(this.tree.root, "");
+      for (const list of byRequest.values()) list.sort((a, b) => compareWalkOrder(a.path, b.path));
     }
     this.filesByRequest = byRequest;
+    this.requestedByPath = byPath;
     return byRequest;
   }
+
+  /** The requested files by path (regular files at their canonical path), once requestedFiles ran. */
+  private requestedByPath: Map<string, FsNode> | undefined;
 
   private filesByRequest: Map<string, RequestedFile[]> | undefined;
 
@@ -284,11 +308,14 @@ export class ImageFilesystem {
    * file is absent, not a regular file, or was not analyzed (oversized).
    */
   analysis(requestId: string, path: string): AnalysisValue | undefined {
-    let node: FsNode;
-    try {
-      node = this.tree.resolve(path, true).node;
-    } catch {
-      return undefined;
+    // Catalogers ask for the files filesFor gave them: those are known without resolving the path.
+    let node = this.requestedByPath?.get(path);
+    if (node === undefined) {
+      try {
+        node = this.tree.resolve(path, true).node;
+      } catch {
+        return undefined;
+      }
     }
     if (node.kind !== "file" || !node.content) return undefined;
     return this.layers[node.content.layer]?.analyses.get(node.content.entry)?.[requestId];
