@@ -156,49 +156,57 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
       },
     });
     let pending: { index: number; plan: CapturePlan; entry: LayerEntry } | null = null;
-    const reader = new TarReader({
-      member(header) {
-        const normalized = normalizeEntry(header);
-        if (normalized === null) return false;
-        const { entry } = normalized;
-        if (normalized.escaped) {
-          warnings.push(`member ${JSON.stringify(header.name)} climbs above the root; read as ${entry.path}`);
-        }
-        if (normalized.linkEscaped) {
-          warnings.push(
-            `hard link ${entry.path} -> ${JSON.stringify(header.linkname)} climbs above the root; looked up as ${entry.link}`,
-          );
-        }
-        if (entries.length >= limits.maxEntriesPerLayer) {
-          throw new ShipshapeError(
-            "limit",
-            `${label} has more than ${limits.maxEntriesPerLayer} members, the per-layer limit`,
-          );
-        }
-        if (header.size > limits.maxFileBytes) {
-          throw new ShipshapeError(
-            "limit",
-            `${label}: member ${JSON.stringify(header.name)} declares ${header.size} bytes, over the per-file limit of ${formatBytes(limits.maxFileBytes)} (raise it with --max-file-size)`,
-          );
-        }
-        const entryIndex = entries.length;
-        entries.push(entry);
-        const plan = entry.kind === "file" ? capture(entry, entryIndex) : null;
-        if (plan === null) return false;
-        if (entry.size > plan.cap) {
-          oversized.set(entryIndex, entry.size);
-          return false;
-        }
-        pending = { index: entryIndex, plan, entry };
-        return true;
+    const reader = new TarReader(
+      {
+        member(header) {
+          const normalized = normalizeEntry(header);
+          if (normalized === null) return false;
+          const { entry } = normalized;
+          if (normalized.escaped) {
+            warnings.push(
+              `member ${JSON.stringify(header.name)} climbs above the root; read as ${entry.path}`,
+            );
+          }
+          if (normalized.linkEscaped) {
+            warnings.push(
+              `hard link ${entry.path} -> ${JSON.stringify(header.linkname)} climbs above the root; looked up as ${entry.link}`,
+            );
+          }
+          if (entries.length >= limits.maxEntriesPerLayer) {
+            throw new ShipshapeError(
+              "limit",
+              `${label} has more than ${limits.maxEntriesPerLayer} members, the per-layer limit`,
+            );
+          }
+          if (header.size > limits.maxFileBytes) {
+            throw new ShipshapeError(
+              "limit",
+              `${label}: member ${JSON.stringify(header.name)} declares ${header.size} bytes, over the per-file limit of ${formatBytes(limits.maxFileBytes)} (raise it with --max-file-size)`,
+            );
+          }
+          const entryIndex = entries.length;
+          entries.push(entry);
+          const plan = entry.kind === "file" ? capture(entry, entryIndex) : null;
+          if (plan === null) return false;
+          if (entry.size > plan.cap) {
+            oversized.set(entryIndex, entry.size);
+            return false;
+          }
+          pending = { index: entryIndex, plan, entry };
+          return true;
+        },
+        data(bytes, isView) {
+          const p = pending!;
+          // Analyzers read the bytes and keep only their result, so they may read a view of the
+          // chunk; kept bytes are copied out of it (most analyzed files are executables, and copying
+          // each one that fits a chunk was a third of the bytes sbom copied).
+          const results = runAnalyzers(p.plan, bytes, p.entry, (m) => warnings.push(m));
+          if (results) analyses.set(p.index, results);
+          if (p.plan.keep) captured.set(p.index, isView ? Buffer.from(bytes) : bytes);
+        },
       },
-      data(bytes) {
-        const p = pending!;
-        const results = runAnalyzers(p.plan, bytes, p.entry, (m) => warnings.push(m));
-        if (results) analyses.set(p.index, results);
-        if (p.plan.keep) captured.set(p.index, bytes);
-      },
-    });
+      { views: true },
+    );
 
     const decompressor = await createDecompressor(compression);
     await pipeline(source, compressedTap, decompressor, uncompressedTap, reader, signal ? { signal } : {});

@@ -29,8 +29,11 @@ export interface TarMember extends TarHeader {
 export interface TarHandler {
   /** Called for every member in order. Return true to receive its bytes via `data`. May throw to stop. */
   member(member: TarMember): boolean;
-  /** The whole data of the member just announced, when `member` asked for it. */
-  data(bytes: Buffer): void;
+  /**
+   * The whole data of the member just announced, when `member` asked for it. With the reader's
+   * `views` option, `bytes` may be a view into the stream's chunk (`isView`): copy it to keep it.
+   */
+  data(bytes: Buffer, isView: boolean): void;
 }
 
 type Extended = {
@@ -60,9 +63,13 @@ export class TarReader extends Writable {
   /** Non-zero bytes followed the end-of-archive marker (ignored, as runtimes ignore them). */
   trailingData = false;
 
-  constructor(handler: TarHandler) {
+  /** Hand members that fit one chunk to the handler as views (no copy); see TarHandler.data. */
+  private readonly views: boolean;
+
+  constructor(handler: TarHandler, options: { views?: boolean } = {}) {
     super({ highWaterMark: 1024 * 1024 });
     this.handler = handler;
+    this.views = options.views ?? false;
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -218,6 +225,10 @@ export class TarReader extends Writable {
     }
     const keep = this.keep;
     this.keep = null;
-    if (keep) this.handler.data(keep.length === 1 ? Buffer.from(keep[0]!) : Buffer.concat(keep));
+    if (!keep) return;
+    if (keep.length !== 1) this.handler.data(Buffer.concat(keep), false);
+    else if (this.views) this.handler.data(keep[0]!, true);
+    // A copy, so that a kept small member does not hold on to the whole chunk it came in.
+    else this.handler.data(Buffer.from(keep[0]!), false);
   }
 }
