@@ -39,5 +39,7 @@ await build({
   legalComments: "linked",
   // Bundled CommonJS dependencies (commander, packageurl-js, picomatch) call require() for Node's
   // own modules; an ES module has no require of its own.
-  banner: { js: 'import { createRequire as __bundleRequire } from "node:module";\nconst require = __bundleRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __bundleRequire } from "node:module";\nconst require = __bundleRequire(import.meta.url);',
+  },
 });
