@@ -2,6 +2,7 @@
  * A package found in an image: what the sbom/scan JSON contract (DESIGN.md) prints, plus what the
  * pipeline needs internally (owned files for OS-owned folding, cataloger-specific facts).
  */
+import { compareText } from "../compare-text.js";
 export type PackageType =
   | "deb"
   | "apk"
@@ -85,9 +86,9 @@ export function packageJson(p: Package): PackageJson {
 /** Stable order for output: type, name, version, first location. */
 export function comparePackages(a: Package, b: Package): number {
   return (
-    a.type.localeCompare(b.type) ||
-    a.name.localeCompare(b.name) ||
-    a.version.localeCompare(b.version) ||
-    (a.locations[0]?.path ?? "").localeCompare(b.locations[0]?.path ?? "")
+    compareText(a.type, b.type) ||
+    compareText(a.name, b.name) ||
+    compareText(a.version, b.version) ||
+    compareText(a.locations[0]?.path ?? "", b.locations[0]?.path ?? "")
   );
 }

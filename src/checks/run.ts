@@ -11,6 +11,7 @@ import type { CatalogResult } from "../catalog/catalog.js";
 import { endOfLife } from "../catalog/eol.js";
 import { type CatalogImageOptions, catalogImageResult, type FilesystemAnalysis } from "../catalog/image.js";
 import type { OsInfo } from "../catalog/os.js";
+import { compareText } from "../compare-text.js";
 import { ShipshapeError } from "../errors.js";
 import type { FileRequest } from "../image/file-request.js";
 import type { ImageFilesystem } from "../image/filesystem.js";
@@ -42,19 +43,14 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** By code point, not locale: the order must not depend on the machine's LANG. */
-function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Most severe first, then by rule, path, layer and title: the same image always prints the same. */
 export function compareFindings(a: HygieneFinding, b: HygieneFinding): number {
   return (
     checkSeverityRank(b.severity) - checkSeverityRank(a.severity) ||
-    byCodePoint(a.rule, b.rule) ||
-    byCodePoint(a.path ?? "", b.path ?? "") ||
+    compareText(a.rule, b.rule) ||
+    compareText(a.path ?? "", b.path ?? "") ||
     (a.layer ?? -1) - (b.layer ?? -1) ||
-    byCodePoint(a.title, b.title)
+    compareText(a.title, b.title)
   );
 }
 

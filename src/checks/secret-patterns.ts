@@ -39,6 +39,8 @@
  * Work is bounded: every pattern is linear (bounded quantifiers, no nested repetition), private-key
  * candidates and hits per file are capped, and the caller passes at most 1 MiB of text.
  */
+
+import { compareText } from "../compare-text.js";
 import type { CheckSeverity } from "./severity.js";
 
 export type SecretKind =
@@ -407,6 +409,6 @@ export function findSecrets(text: string, path: string): SecretHit[] {
     const accessKeyLines = tokens(visible, lines, hits);
     awsSecrets(visible, lines, accessKeyLines, hits);
   }
-  hits.sort((a, b) => a.line - b.line || a.kind.localeCompare(b.kind));
+  hits.sort((a, b) => a.line - b.line || compareText(a.kind, b.kind));
   return hits.slice(0, MAX_HITS_PER_FILE);
 }

@@ -37,6 +37,7 @@
  * check every package gives `complete: false` and a first reason saying that the letter is a best
  * case: coverage gaps must never look like a clean A.
  */
+import { compareText } from "../compare-text.js";
 import type { Severity } from "../vulndb/records.js";
 
 export type GradeLetter = "A" | "B" | "C" | "D" | "E" | "F";
@@ -274,7 +275,7 @@ export function healthIndexGrade(findings: readonly GradeFinding[], options: Gra
       (a, b) =>
         (b.ageDays ?? -1) - (a.ageDays ?? -1) ||
         (a.severity === b.severity ? 0 : a.severity === "critical" ? -1 : 1) ||
-        a.id.localeCompare(b.id),
+        compareText(a.id, b.id),
     );
   const reasons = basis.map(reasonFor);
   if (letter === "A") {

@@ -3,6 +3,8 @@
  * walks nested indexes, picks the requested platform, and never loops (visited set + depth cap).
  * Shared by every source that has OCI/Docker manifests: archives, layouts and registries.
  */
+
+import { compareText } from "../compare-text.js";
 import { ShipshapeError } from "../errors.js";
 import { MAX_MANIFEST_BYTES, type ManifestDocument, parseManifestDocument } from "./manifest.js";
 import { isIndexMediaType } from "./media-types.js";
@@ -150,7 +152,7 @@ function choose(candidates: Candidate[], requested: Platform | undefined, what: 
   if (loose.length > 0 && (requested === undefined || requested.variant === undefined)) {
     // Highest variant first (v8 > v7 > v6), as containerd's matcher orders them.
     loose.sort((a, b) =>
-      (b.descriptor.platform?.variant ?? "").localeCompare(a.descriptor.platform?.variant ?? ""),
+      compareText(b.descriptor.platform?.variant ?? "", a.descriptor.platform?.variant ?? ""),
     );
     return loose[0]!;
   }

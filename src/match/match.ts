@@ -6,6 +6,7 @@
  */
 import type { OsInfo } from "../catalog/os.js";
 import { OS_PACKAGE_TYPES, type Package } from "../catalog/package.js";
+import { compareText } from "../compare-text.js";
 import { lookupKey } from "../vulndb/namespace.js";
 import type { AffectedRecord, CvssScore, Severity, VulnerabilityRecord } from "../vulndb/records.js";
 import type { VulnStore } from "../vulndb/store.js";
@@ -229,9 +230,9 @@ export async function matchPackages(
   const merged = mergeAliases(findings);
   merged.sort(
     (a, b) =>
-      a.pkgName.localeCompare(b.pkgName) ||
-      a.installedVersion.localeCompare(b.installedVersion) ||
-      a.id.localeCompare(b.id),
+      compareText(a.pkgName, b.pkgName) ||
+      compareText(a.installedVersion, b.installedVersion) ||
+      compareText(a.id, b.id),
   );
   return { findings: merged, warnings, missingNamespaces, matchedPackages: keyed.length };
 }
@@ -321,7 +322,7 @@ function sourceRank(f: Finding): number {
 }
 
 function mergeCluster(cluster: Finding[]): Finding {
-  const ranked = [...cluster].sort((a, b) => sourceRank(b) - sourceRank(a) || a.id.localeCompare(b.id));
+  const ranked = [...cluster].sort((a, b) => sourceRank(b) - sourceRank(a) || compareText(a.id, b.id));
   const primary = { ...ranked[0]! };
   const ids = new Set(cluster.flatMap((f) => [f.id, ...f.aliases]));
   const cve = [...ids].filter((x) => x.startsWith("CVE-")).sort()[0];

@@ -5,6 +5,7 @@
 import type { CatalogResult, IncompleteSource } from "../catalog/catalog.js";
 import type { OsInfo } from "../catalog/os.js";
 import { comparePackages, type Package } from "../catalog/package.js";
+import { compareText } from "../compare-text.js";
 import type { ImageSourceFacts } from "../image/inspect.js";
 
 export type SbomFormat = "cyclonedx" | "spdx";
@@ -43,7 +44,7 @@ export class SkipTally {
     if (this.reasons.size === 0) return [];
     const total = [...this.reasons.values()].reduce((a, b) => a + b, 0);
     const list = [...this.reasons]
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))
       .slice(0, 12)
       .map(([r, n]) => `${r} (${n})`)
       .join(", ");

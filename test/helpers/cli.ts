@@ -17,7 +17,7 @@ export function runCli(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; input?: string; measureMemory?: boolean } = {},
 ): CliResult {
-  if (!existsSync(repoPath("dist", "cli", "main.js"))) {
+  if (!existsSync(repoPath("dist", "cli-bundle", "main.js"))) {
     throw new Error("dist/ is missing: run `npm run build` first (npm test does)");
   }
   const env = { ...process.env, SHIPSHAPE_CACHE_DIR: "/nonexistent-use-flags", ...options.env };

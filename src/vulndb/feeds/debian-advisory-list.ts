@@ -14,6 +14,8 @@
  * recognise are skipped (the lists are hand-edited), only a file with no advisory header at all is
  * refused.
  */
+
+import { compareText } from "../../compare-text.js";
 import { ShipshapeError } from "../../errors.js";
 import type { VulnerabilityRecord } from "../records.js";
 
@@ -161,7 +163,7 @@ export class AdvisoryIndex {
   find(release: string, pkg: string, cve: string, fixedVersion: string): DebianAdvisory | null {
     const list = this.byKey.get(`${release}\0${pkg}\0${cve}`) ?? [];
     const exact = list.filter((x) => x.version === fixedVersion).map((x) => x.advisory);
-    exact.sort((a, b) => a.date.localeCompare(b.date) || a.id.localeCompare(b.id));
+    exact.sort((a, b) => compareText(a.date, b.date) || compareText(a.id, b.id));
     return exact[0] ?? null;
   }
 
