@@ -9,6 +9,7 @@
 // time (wasm, JSON data), and big ones only some commands load. The bundled packages' licence
 // comments go to a CHUNK.js.LEGAL.txt next to the chunk that holds them; the packages themselves
 // stay installed dependencies, with their licence files.
+import { rm } from "node:fs/promises";
 import { build } from "esbuild";
 
 const EXTERNAL = [
@@ -24,6 +25,9 @@ const EXTERNAL = [
   "web-tree-sitter",
   "xz-decompress",
 ];
+
+// Chunk names carry content hashes: clear the last build's, or stale chunks pile up.
+await rm("dist/cli-bundle", { recursive: true, force: true });
 
 await build({
   entryPoints: { main: "dist/cli/main.js" },

@@ -15,12 +15,10 @@
  *
  * Expired entries stop suppressing and are reported (the scan lists them), so an accepted risk
  * comes back for review instead of being hidden forever. Unknown keys are errors (a misspelt
- * `expiry:` must not silently make an entry permanent). `parseIgnoreFile` is pure over the text.
+ * `expiry:` must not silently make an entry permanent). `parseIgnoreFile` (ignore-file-parse.ts) is pure over the text.
  */
 import { readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import * as v from "valibot";
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { describeError, ShipshapeError } from "../errors.js";
 import type { Finding } from "../match/finding.js";
 import { purlMatches } from "../vex/purl-match.js";
@@ -54,7 +52,7 @@ export interface IgnoreOutcome {
   expired: IgnoreEntry[];
 }
 
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,199}$/;
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,199}$/;
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -80,21 +78,6 @@ export function isExpired(entry: IgnoreEntry, now: Date): boolean {
   return at === null || now.getTime() >= at.getTime();
 }
 
-const NonEmpty = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"));
-
-const EntrySchema = v.strictObject({
-  id: v.pipe(NonEmpty, v.regex(ID_PATTERN, "is not a vulnerability id (CVE-…, GHSA-…)")),
-  package: v.optional(NonEmpty),
-  reason: NonEmpty,
-  // YAML 1.2 keeps 2026-12-31 a string; a number or list here is a mistake worth naming.
-  expires: v.optional(
-    v.pipe(
-      v.string("must be a date (YYYY-MM-DD)"),
-      v.check((s) => expiryInstant(s.trim()) !== null, "is not a valid date (YYYY-MM-DD)"),
-    ),
-  ),
-});
-
 /** Which format a file is in: by name, else by content. */
 export function ignoreFormatOf(path: string, text: string): IgnoreFile["format"] {
   if (/\.ya?ml$/i.test(path)) return "shipshape-yaml";
@@ -102,83 +85,8 @@ export function ignoreFormatOf(path: string, text: string): IgnoreFile["format"]
   return "trivyignore";
 }
 
-export function parseIgnoreFile(text: string, path: string): IgnoreFile {
-  const format = ignoreFormatOf(path, text);
-  const entries = format === "shipshape-yaml" ? parseYamlEntries(text, path) : parseTrivyIgnore(text, path);
-  return { path, format, entries };
-}
-
-function parseYamlEntries(text: string, path: string): IgnoreEntry[] {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const firstError = doc.errors[0];
-  if (firstError) {
-    const line = lines.linePos(firstError.pos[0]).line;
-    throw new ShipshapeError(
-      "input",
-      `ignore file ${path}${line ? `:${line}` : ""}: not valid YAML: ${firstError.message.split("\n")[0]}`,
-    );
-  }
-  const root = doc.contents;
-  if (root === null || root === undefined) return [];
-  if (!isMap(root)) {
-    throw new ShipshapeError(
-      "input",
-      `ignore file ${path}: expected a mapping with a "vulnerabilities:" list`,
-    );
-  }
-  const lineOf = (node: { range?: [number, number, number] | null } | null | undefined) =>
-    node?.range ? lines.linePos(node.range[0]).line : 1;
-  let list: unknown;
-  for (const pair of root.items) {
-    const key = (pair.key as { value?: unknown } | null)?.value;
-    if (key !== "vulnerabilities") {
-      throw new ShipshapeError(
-        "input",
-        `ignore file ${path}:${lineOf(pair.key as never)}: unknown key "${String(key)}" (expected "vulnerabilities")`,
-      );
-    }
-    list = pair.value;
-  }
-  if (list === null || list === undefined || (isScalar(list) && list.value === null)) return [];
-  if (!isSeq(list)) {
-    throw new ShipshapeError("input", `ignore file ${path}: "vulnerabilities" must be a list of entries`);
-  }
-  let js: unknown;
-  try {
-    js = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    throw new ShipshapeError("input", `ignore file ${path}: ${describeError(err)}`);
-  }
-  const values = ((js as { vulnerabilities?: unknown[] }).vulnerabilities ?? []) as unknown[];
-  return values.map((value, i) => {
-    const line = lineOf(list.items[i] as never);
-    const result = v.safeParse(EntrySchema, value);
-    if (!result.success) {
-      const issue = result.issues[0];
-      const field = issue ? v.getDotPath(issue) : null;
-      let problem: string;
-      if (issue?.type === "strict_object" && issue.expected === "never") {
-        problem = `unknown key "${field}" (allowed: id, package, reason, expires)`;
-      } else if (issue?.type === "strict_object" && field !== null) {
-        problem = `${field} is missing`;
-      } else if (issue?.type === "strict_object") {
-        problem = "expected a mapping with id, reason and optionally package, expires";
-      } else {
-        problem = `${field ?? "entry"} ${issue?.message ?? "is invalid"}`;
-      }
-      throw new ShipshapeError("input", `ignore file ${path}:${line}: entry ${i + 1}: ${problem}`);
-    }
-    const e = result.output;
-    const entry: IgnoreEntry = { id: e.id, reason: e.reason, line };
-    if (e.package !== undefined) entry.package = e.package;
-    if (e.expires !== undefined) entry.expires = e.expires.trim();
-    return entry;
-  });
-}
-
 /** Trivy's plain format: `ID [exp:YYYY-MM-DD] [# reason]`, comments and blank lines. */
-function parseTrivyIgnore(text: string, path: string): IgnoreEntry[] {
+export function parseTrivyIgnore(text: string, path: string): IgnoreEntry[] {
   const entries: IgnoreEntry[] = [];
   let comment: string[] = [];
   const lines = text.split(/\r?\n/);
@@ -256,7 +164,9 @@ export async function readIgnoreFile(path: string): Promise<IgnoreFile> {
       `ignore file ${path} cannot be read (${describeError(err)})`,
     );
   }
-  return parseIgnoreFile(text, path);
+  // The parser (with the YAML library, a quarter of a megabyte) loads only when a scan has an
+  // ignore file: most have none.
+  return (await import("./ignore-file-parse.js")).parseIgnoreFile(text, path);
 }
 
 function ids(f: Finding): string[] {

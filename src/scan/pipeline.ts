@@ -37,10 +37,8 @@ import { type GateOptions, type GateResult, gateExitCode, gatePolicy, isShown } 
 import { applyIgnoreFile, type IgnoreEntry, type IgnoreFile, readIgnoreFile } from "../policy/ignore-file.js";
 import { imageNamesOf } from "../policy/image-name.js";
 import type { Policy } from "../policy/model.js";
-import { readPolicyFile } from "../policy/policy-file.js";
 import type { SuppressedFinding } from "../policy/suppression.js";
 import { imageIdentity } from "../report/sbom-identity.js";
-import { readVexFile } from "../vex/read.js";
 import { applyVex, type VexDocument } from "../vex/statement.js";
 import { assessFreshness, checkDatabaseAge, type DbFreshness } from "../vulndb/freshness.js";
 import { distroNamespace } from "../vulndb/namespace.js";
@@ -146,9 +144,15 @@ export async function scanImage(reference: string, options: ScanOptions = {}): P
   const now = options.now ?? new Date();
   const ignore = await loadIgnoreFile(options.ignoreFile);
   const policyFile =
-    typeof options.policy === "string" ? await readPolicyFile(options.policy) : (options.policy ?? null);
+    typeof options.policy === "string"
+      ? // The policy reader (and the YAML library) loads only for a scan with a policy file.
+        await (await import("../policy/policy-file.js")).readPolicyFile(options.policy)
+      : (options.policy ?? null);
   const vexDocuments: VexDocument[] = [];
-  for (const path of options.vex ?? []) vexDocuments.push(await readVexFile(path));
+  if ((options.vex ?? []).length > 0) {
+    const { readVexFile } = await import("../vex/read.js");
+    for (const path of options.vex ?? []) vexDocuments.push(await readVexFile(path));
+  }
 
   const store = options.store ?? (await openStore(options.db));
   try {

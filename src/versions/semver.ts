@@ -7,7 +7,13 @@
  * instead of semver's TypeError. semver refuses inputs over 256 characters before any regular
  * expression runs, so hostile lengths cost nothing.
  */
-import semver from "semver";
+// The parts used, not the package's index: it requires all of semver (120 KB once bundled).
+
+import type { RangeOptions } from "semver";
+import Range from "semver/classes/range.js";
+import type SemVer from "semver/classes/semver.js";
+import parse from "semver/functions/parse.js";
+import satisfies from "semver/functions/satisfies.js";
 import { ShipshapeError } from "../errors.js";
 import { invalidVersion, quoteVersion } from "./invalid-version.js";
 import { type Ordering, sign } from "./ordering.js";
@@ -19,18 +25,18 @@ export interface SemverOptions {
   includePrerelease?: boolean;
 }
 
-function opts(options: SemverOptions | undefined): semver.RangeOptions {
+function opts(options: SemverOptions | undefined): RangeOptions {
   return { loose: options?.loose === true, includePrerelease: options?.includePrerelease === true };
 }
 
 /** The parsed version, or null when semver rejects it. */
-export function parseSemverOrNull(version: string, options?: SemverOptions): semver.SemVer | null {
+export function parseSemverOrNull(version: string, options?: SemverOptions): SemVer | null {
   if (typeof version !== "string") return null;
-  return semver.parse(version, opts(options));
+  return parse(version, opts(options));
 }
 
 /** The parsed version; throws a usage ShipshapeError when semver rejects it. */
-export function parseSemver(version: string, options?: SemverOptions): semver.SemVer {
+export function parseSemver(version: string, options?: SemverOptions): SemVer {
   const parsed = parseSemverOrNull(version, options);
   if (parsed === null) {
     throw invalidVersion(
@@ -52,9 +58,9 @@ export function compareSemver(a: string, b: string, options?: SemverOptions): Or
 }
 
 /** A parsed npm range; throws a usage ShipshapeError when semver cannot read it. */
-export function parseSemverRange(range: string, options?: SemverOptions): semver.Range {
+export function parseSemverRange(range: string, options?: SemverOptions): Range {
   try {
-    return new semver.Range(range, opts(options));
+    return new Range(range, opts(options));
   } catch {
     throw new ShipshapeError("usage", `invalid semver range ${quoteVersion(String(range))}`);
   }
@@ -67,5 +73,5 @@ export function parseSemverRange(range: string, options?: SemverOptions): semver
 export function satisfiesSemver(version: string, range: string, options?: SemverOptions): boolean {
   // JavaScript callers may pass anything; npm answers false for a non-string, and so do we.
   if (typeof version !== "string") return false;
-  return semver.satisfies(version, range, opts(options));
+  return satisfies(version, range, opts(options));
 }

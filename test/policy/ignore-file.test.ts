@@ -15,9 +15,9 @@ import {
   expiryInstant,
   findDefaultIgnoreFile,
   ignoreFormatOf,
-  parseIgnoreFile,
   readIgnoreFile,
 } from "../../src/policy/ignore-file.js";
+import { parseIgnoreFile } from "../../src/policy/ignore-file-parse.js";
 import { alpine39Findings, finding } from "./sample-findings.js";
 
 const dir = mkdtempSync(join(tmpdir(), "shipshape-ignore-test-"));
