@@ -27,7 +27,10 @@ export interface TarMember extends TarHeader {
 }
 
 export interface TarHandler {
-  /** Called for every member in order. Return true to receive its bytes via `data`. May throw to stop. */
+  /**
+   * Called for every member in order. Return true to receive its bytes via `data` (only for a size
+   * you accept to hold: that many bytes are allocated when the member spans chunks). May throw to stop.
+   */
   member(member: TarMember): boolean;
   /**
    * The whole data of the member just announced, when `member` asked for it. With the reader's
@@ -51,7 +54,12 @@ export class TarReader extends Writable {
   /** Data bytes of the current member still to come, and padding after them. */
   private dataLeft = 0;
   private padLeft = 0;
-  private keep: Buffer[] | null = null;
+  /**
+   * The bytes of the member being kept: the one view of the chunk it lies in, or, when it spans
+   * chunks, a buffer of its size that each piece is copied into as it passes (so the chunks can go
+   * at once: collecting pieces to concatenate at the end held a large file twice).
+   */
+  private keep: { view: Buffer | null; whole: Buffer | null; filled: number } | null = null;
   private extended: Extended | null = null;
   private pax: Map<string, string> | null = null;
   private longName: string | null = null;
@@ -110,7 +118,14 @@ export class TarReader extends Writable {
           this.extended.chunks.push(piece);
           this.extended.got += take;
         } else if (this.keep) {
-          this.keep.push(piece);
+          const keep = this.keep;
+          if (keep.whole === null && keep.view === null && take === this.dataLeft) {
+            keep.view = piece; // the whole member, in this chunk
+          } else {
+            keep.whole ??= Buffer.allocUnsafe(this.dataLeft);
+            piece.copy(keep.whole, keep.filled);
+            keep.filled += take;
+          }
         }
         this.dataLeft -= take;
         pos += take;
@@ -203,7 +218,7 @@ export class TarReader extends Writable {
     const wanted = this.handler.member(member);
     this.dataLeft = member.size;
     this.padLeft = roundUpToBlock(member.size) - member.size;
-    this.keep = wanted ? [] : null;
+    this.keep = wanted ? { view: null, whole: null, filled: 0 } : null;
     if (member.size === 0) this.finishData();
   }
 
@@ -226,9 +241,10 @@ export class TarReader extends Writable {
     const keep = this.keep;
     this.keep = null;
     if (!keep) return;
-    if (keep.length !== 1) this.handler.data(Buffer.concat(keep), false);
-    else if (this.views) this.handler.data(keep[0]!, true);
+    if (keep.whole) this.handler.data(keep.whole, false);
+    else if (keep.view === null) this.handler.data(Buffer.alloc(0), false);
+    else if (this.views) this.handler.data(keep.view, true);
     // A copy, so that a kept small member does not hold on to the whole chunk it came in.
-    else this.handler.data(Buffer.from(keep[0]!), false);
+    else this.handler.data(Buffer.from(keep.view), false);
   }
 }
