@@ -200,6 +200,13 @@ export class SquashedTree {
     // Tar members come grouped by directory: most lookups repeat the previous one.
     const cached = this.useParentCache ? this.parentCache : null;
     if (cached && cached.dirname === dirname) return { dir: cached.dir, name, dirPath: cached.dirPath };
+    // The common case, directories only on the way: no symlink to follow, nothing to replace.
+    const direct = this.directoriesOnly(dirname, layer);
+    if (direct !== null) {
+      const dirPath = dirname === "/" ? "" : dirname;
+      this.parentCache = { dirname, dir: direct, dirPath };
+      return { dir: direct, name, dirPath };
+    }
     try {
       const parent = this.walkPath(dirname, true, layer);
       const dirPath = parent.path === "/" ? "" : parent.path;
@@ -211,6 +218,34 @@ export class SquashedTree {
       );
       return null;
     }
+  }
+
+  /**
+   * walkPath(dirname, true, layer) for a clean absolute path whose existing components are all
+   * directories: those are descended, missing ones created (as walkPath does). Null when a component
+   * is empty, "." or "..", or exists as anything but a directory: walkPath decides those.
+   */
+  private directoriesOnly(dirname: string, layer: number): FsNode | null {
+    let node = this.root;
+    if (dirname === "/") return node;
+    if (dirname.charCodeAt(0) !== 0x2f) return null;
+    let start = 1;
+    while (start <= dirname.length) {
+      let end = dirname.indexOf("/", start);
+      if (end < 0) end = dirname.length;
+      const part = dirname.slice(start, end);
+      if (part === "" || part === "." || part === "..") return null;
+      let child = node.children!.get(part);
+      if (child === undefined) {
+        child = newDir(layer);
+        node.children!.set(part, child);
+      } else if (child.kind !== "dir") {
+        return null;
+      }
+      node = child;
+      start = end + 1;
+    }
+    return node;
   }
 
   /** Apply one layer: whiteouts and opaque markers first (they hide lower layers only), then members. */
