@@ -5,44 +5,18 @@
  * postgres:// --store) and, with --forward, send them to Elasticsearch through an on-disk spool.
  * Engines load when the command runs.
  */
-import { homedir } from "node:os";
-import { isAbsolute, join } from "node:path";
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { ShipshapeError } from "../../../errors.js";
+import { addPipelineOptions, openPipeline, type PipelineFlags, parseWholeNumber } from "./pipeline-setup.js";
 
-interface IngestFlags {
-  store?: string;
-  rules?: string[];
-  builtinRules: boolean;
-  forward?: string;
-  spoolDir?: string;
-  spoolMaxMb: string;
-  retentionDays?: string;
+interface IngestFlags extends PipelineFlags {
   batch: string;
 }
 
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 const PROBLEMS_SHOWN = 10;
 
-export function defaultSpoolDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), ".cache");
-  return join(base, "shipshape", "audit-spool");
-}
-
-export function parseWholeNumber(flag: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min) {
-    throw new ShipshapeError(
-      "usage",
-      `${flag} must be a whole number of at least ${min}, not ${JSON.stringify(text)}`,
-    );
-  }
-  return n;
-}
-
 export function auditIngestCommand(): Command {
-  return new Command("ingest")
+  const cmd = new Command("ingest")
     .summary("store audit events and their alerts (SQLite or PostgreSQL), optionally forward them")
     .description(
       "Read each FILE ('-' or none: stdin): Kubernetes audit Events (JSON lines, a JSON array or an " +
@@ -51,29 +25,12 @@ export function auditIngestCommand(): Command {
         "shipshape's node rules for auditd) and events and alerts are stored, partitioned by day. " +
         "Malformed lines are reported with their line numbers and skipped.",
     )
-    .argument("[files...]", "audit log files ('-' for stdin)")
-    .option(
-      "--store <path|url>",
-      "audit store: a SQLite file or postgres://… (default: env SHIPSHAPE_AUDIT_STORE, else ~/.cache/shipshape/audit.sqlite)",
-    )
-    .addOption(
-      new Option(
-        "-r, --rules <file>",
-        "Falco rules file for Kubernetes events; repeat for several, in order",
-      ).argParser(collect),
-    )
-    .option("--no-builtin-rules", "run no rules on Kubernetes events unless --rules names some")
-    .option(
-      "--forward <url>",
-      "also send events and alerts to elasticsearch://[user:pass@]host[:port][/index-prefix]",
-    )
-    .option("--spool-dir <dir>", "where unsent documents wait (default ~/.cache/shipshape/audit-spool)")
-    .option(
-      "--spool-max-mb <n>",
-      "cap of the spool; the oldest unsent documents are dropped, with a warning, past it",
-      "256",
-    )
-    .option("--retention-days <n>", "after ingesting, drop stored days older than N days")
+    .argument("[files...]", "audit log files ('-' for stdin)");
+  return addPipelineOptions(cmd, {
+    rules: "Falco rules file for Kubernetes events; repeat for several, in order",
+    noBuiltinRules: "run no rules on Kubernetes events unless --rules names some",
+    retentionDays: "after ingesting, drop stored days older than N days",
+  })
     .option("--batch <n>", "events written per transaction", "500")
     .addHelpText(
       "after",
@@ -90,56 +47,25 @@ a rules file that does not load, or a store that cannot be written.`,
     )
     .action(async (files: string[], flags: IngestFlags) => {
       const batchSize = parseWholeNumber("--batch", flags.batch, 1);
-      const spoolMax = parseWholeNumber("--spool-max-mb", flags.spoolMaxMb, 1);
-      const retention =
-        flags.retentionDays === undefined
-          ? undefined
-          : parseWholeNumber("--retention-days", flags.retentionDays, 1);
       const inputs = files.length === 0 ? ["-"] : files;
       if (inputs.filter((f) => f === "-").length > 1)
         throw new ShipshapeError("usage", "stdin ('-') can be read only once");
-      const [
-        { openAuditInput, readAuditEvents },
-        { openAuditStore },
-        { AuditIngestPipeline },
-        { sniffAuditLog },
-        auditd,
-        rules,
-      ] = await Promise.all([
-        import("../../../audit/event-input.js"),
-        import("../../../audit/store/open.js"),
-        import("../../../audit/store/pipeline.js"),
-        import("../../../audit/store/sniff-input.js"),
-        import("../../../audit/auditd/log-reader.js"),
-        import("../../../audit/auditd/rules.js"),
-      ]);
-      let k8sDetector: import("../../../audit/store/pipeline.js").K8sDetector | undefined;
-      const ruleFiles = flags.rules ?? [];
-      if (ruleFiles.length > 0 || flags.builtinRules) {
-        const engineModule = await import("../../../audit/rules/engine.js");
-        const engine = await engineModule.loadAuditRules(
-          ruleFiles.length > 0 ? ruleFiles : engineModule.builtinRulesFiles(),
-        );
-        for (const note of engine.notes) process.stderr.write(`shipshape: note: ${note}\n`);
-        k8sDetector = engine;
-      }
+      const [{ openAuditInput, readAuditEvents }, { AuditIngestPipeline }, { sniffAuditLog }, auditd, rules] =
+        await Promise.all([
+          import("../../../audit/event-input.js"),
+          import("../../../audit/store/pipeline.js"),
+          import("../../../audit/store/sniff-input.js"),
+          import("../../../audit/auditd/log-reader.js"),
+          import("../../../audit/auditd/rules.js"),
+        ]);
       const warn = (m: string) => process.stderr.write(`shipshape: warning: ${m}\n`);
-      let forwarder: import("../../../audit/forward/elasticsearch.js").ElasticsearchForwarder | undefined;
-      if (flags.forward !== undefined) {
-        const { ElasticsearchForwarder } = await import("../../../audit/forward/elasticsearch.js");
-        forwarder = await ElasticsearchForwarder.open(flags.forward, {
-          spoolDir: flags.spoolDir ?? defaultSpoolDir(),
-          maxBytes: spoolMax * 1024 * 1024,
-          onWarning: warn,
-        });
-      }
-      const store = await openAuditStore(flags.store);
-      const pipelineOptions: import("../../../audit/store/pipeline.js").PipelineOptions = {
+      const opened = await openPipeline(flags, (line) => process.stderr.write(`shipshape: ${line}\n`));
+      const { store, forwarder } = opened;
+      const retention = opened.retentionDays;
+      const pipeline = new AuditIngestPipeline(store, {
+        ...opened.options,
         auditdDetector: rules.auditdDetector,
-      };
-      if (k8sDetector) pipelineOptions.k8sDetector = k8sDetector;
-      if (forwarder) pipelineOptions.forwarder = forwarder;
-      const pipeline = new AuditIngestPipeline(store, pipelineOptions);
+      });
       const totals = { received: 0, stored: 0, alerts: 0 };
       const add = (r: { received: number; events: number; raised: number }) => {
         totals.received += r.received;

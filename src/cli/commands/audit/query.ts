@@ -4,7 +4,7 @@
  */
 import { Command, Option } from "commander";
 import { ShipshapeError } from "../../../errors.js";
-import { parseWholeNumber } from "./ingest.js";
+import { parseWholeNumber } from "./pipeline-setup.js";
 
 interface QueryFlags {
   store?: string;

@@ -5,21 +5,12 @@
  */
 import { Command } from "commander";
 import { ShipshapeError } from "../../../errors.js";
-import { defaultSpoolDir, parseWholeNumber } from "./ingest.js";
+import { addPipelineOptions, openPipeline, type PipelineFlags, parseWholeNumber } from "./pipeline-setup.js";
 
-interface ServeFlags {
+interface ServeFlags extends PipelineFlags {
   listen: string;
-  store?: string;
-  rules?: string[];
-  builtinRules: boolean;
-  forward?: string;
-  spoolDir?: string;
-  spoolMaxMb: string;
   maxQueuedEvents: string;
-  retentionDays?: string;
 }
-
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export function parseListen(text: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
@@ -34,7 +25,7 @@ export function parseListen(text: string): { host: string; port: number } {
 }
 
 export function auditServeCommand(): Command {
-  return new Command("serve")
+  const cmd = new Command("serve")
     .summary("receive kube-apiserver audit webhook batches and store them")
     .description(
       "An HTTP endpoint for the apiserver's webhook audit backend: POSTed EventList batches are run " +
@@ -45,24 +36,12 @@ export function auditServeCommand(): Command {
       "--listen <host:port>",
       "address to listen on (use 127.0.0.1 behind a TLS proxy or a Service)",
     )
-    .option(
-      "--store <path|url>",
-      "audit store: a SQLite file or postgres://… (default: env SHIPSHAPE_AUDIT_STORE, else ~/.cache/shipshape/audit.sqlite)",
-    )
-    .option("-r, --rules <file>", "Falco rules file; repeat for several, in order", collect)
-    .option("--no-builtin-rules", "run no rules unless --rules names some")
-    .option(
-      "--forward <url>",
-      "also send events and alerts to elasticsearch://[user:pass@]host[:port][/index-prefix]",
-    )
-    .option("--spool-dir <dir>", "where unsent documents wait (default ~/.cache/shipshape/audit-spool)")
-    .option(
-      "--spool-max-mb <n>",
-      "cap of the spool; the oldest unsent documents are dropped, with a warning, past it",
-      "256",
-    )
-    .option("--max-queued-events <n>", "events being written at once before batches get 429", "10000")
-    .option("--retention-days <n>", "drop stored days older than N days (checked hourly)")
+    .option("--max-queued-events <n>", "events being written at once before batches get 429", "10000");
+  return addPipelineOptions(cmd, {
+    rules: "Falco rules file; repeat for several, in order",
+    noBuiltinRules: "run no rules unless --rules names some",
+    retentionDays: "drop stored days older than N days (checked hourly)",
+  })
     .addHelpText(
       "after",
       `
@@ -79,38 +58,12 @@ or an address that cannot be listened on.`,
     .action(async (flags: ServeFlags) => {
       const { host, port } = parseListen(flags.listen);
       const maxQueued = parseWholeNumber("--max-queued-events", flags.maxQueuedEvents, 1);
-      const spoolMax = parseWholeNumber("--spool-max-mb", flags.spoolMaxMb, 1);
-      const retention =
-        flags.retentionDays === undefined
-          ? undefined
-          : parseWholeNumber("--retention-days", flags.retentionDays, 1);
-      const [{ openAuditStore }, { AuditIngestPipeline }, { createAuditWebhook }] = await Promise.all([
-        import("../../../audit/store/open.js"),
+      const [{ AuditIngestPipeline }, { createAuditWebhook }] = await Promise.all([
         import("../../../audit/store/pipeline.js"),
         import("../../../audit/serve/webhook.js"),
       ]);
       const log = (m: string) => process.stderr.write(`shipshape: ${m}\n`);
-      const options: import("../../../audit/store/pipeline.js").PipelineOptions = {};
-      const ruleFiles = flags.rules ?? [];
-      if (ruleFiles.length > 0 || flags.builtinRules) {
-        const engineModule = await import("../../../audit/rules/engine.js");
-        const engine = await engineModule.loadAuditRules(
-          ruleFiles.length > 0 ? ruleFiles : engineModule.builtinRulesFiles(),
-        );
-        for (const note of engine.notes) log(`note: ${note}`);
-        options.k8sDetector = engine;
-      }
-      let forwarder: import("../../../audit/forward/elasticsearch.js").ElasticsearchForwarder | undefined;
-      if (flags.forward !== undefined) {
-        const { ElasticsearchForwarder } = await import("../../../audit/forward/elasticsearch.js");
-        forwarder = await ElasticsearchForwarder.open(flags.forward, {
-          spoolDir: flags.spoolDir ?? defaultSpoolDir(),
-          maxBytes: spoolMax * 1024 * 1024,
-          onWarning: (m) => log(`warning: ${m}`),
-        });
-        options.forwarder = forwarder;
-      }
-      const store = await openAuditStore(flags.store);
+      const { store, forwarder, options, retentionDays: retention } = await openPipeline(flags, log);
       const hook = createAuditWebhook(new AuditIngestPipeline(store, options), {
         maxQueuedEvents: maxQueued,
         onError: log,
