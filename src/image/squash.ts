@@ -70,6 +70,11 @@ function newDir(layer: number, mode = 0o755): FsNode {
   return { kind: "dir", mode, uid: 0, gid: 0, size: 0, mtime: 0, layer, children: new Map() };
 }
 
+/** A node for a member: its kind and size, the member's mode, owner and time, and the layer. */
+function memberNode(kind: NodeKind, entry: LayerEntry, layer: number, size: number): FsNode {
+  return { kind, mode: entry.mode, uid: entry.uid, gid: entry.gid, size, mtime: entry.mtime, layer };
+}
+
 function splitPath(path: string): string[] {
   return path.split("/").filter((p) => p !== "" && p !== ".");
 }
@@ -287,59 +292,39 @@ export class SquashedTree {
       if (!target) continue;
       const { dir, name } = target;
       const existing = dir.children!.get(name);
-      const { mode, uid, gid, mtime } = entry;
       switch (entry.kind) {
         case "dir":
           if (existing?.kind === "dir") {
-            existing.mode = mode;
-            existing.uid = uid;
-            existing.gid = gid;
-            existing.mtime = mtime;
+            existing.mode = entry.mode;
+            existing.uid = entry.uid;
+            existing.gid = entry.gid;
+            existing.mtime = entry.mtime;
             existing.layer = layer;
           } else {
-            this.place(dir, name, {
-              kind: "dir",
-              mode,
-              uid,
-              gid,
-              size: 0,
-              mtime,
-              layer,
-              children: new Map(),
-            });
+            const node = memberNode("dir", entry, layer, 0);
+            node.children = new Map();
+            this.place(dir, name, node);
           }
           break;
-        case "file":
-          this.place(dir, name, {
-            kind: "file",
-            mode,
-            uid,
-            gid,
-            size: entry.size,
-            mtime,
-            layer,
-            content: { layer, entry: i },
-          });
+        case "file": {
+          const node = memberNode("file", entry, layer, entry.size);
+          node.content = { layer, entry: i };
+          this.place(dir, name, node);
           break;
-        case "symlink":
-          this.place(dir, name, {
-            kind: "symlink",
-            mode,
-            uid,
-            gid,
-            size: 0,
-            mtime,
-            layer,
-            link: entry.link ?? "",
-          });
+        }
+        case "symlink": {
+          const node = memberNode("symlink", entry, layer, 0);
+          node.link = entry.link ?? "";
+          this.place(dir, name, node);
           break;
+        }
         case "hardlink":
           this.applyHardlink(layer, entry, dir, name, target.dirPath);
           break;
         case "char":
         case "block":
         case "fifo":
-          this.place(dir, name, { kind: entry.kind, mode, uid, gid, size: 0, mtime, layer });
+          this.place(dir, name, memberNode(entry.kind, entry, layer, 0));
           break;
       }
     }
