@@ -31,14 +31,12 @@
  */
 import { createHash } from "node:crypto";
 import type { PackageJson } from "../catalog/package.js";
-import { ALL_RULES } from "../checks/all.js";
-import type { HygieneFinding } from "../checks/rule.js";
-import type { CheckSeverity } from "../checks/severity.js";
 import type { FindingJson } from "../match/finding.js";
 import type { PolicyViolation, WaivedViolation } from "../policy/model.js";
 import type { Suppression } from "../policy/suppression.js";
 import { VERSION } from "../version.js";
 import type { Severity } from "../vulndb/records.js";
+import { hygieneSarifResults, hygieneSarifRules } from "./hygiene-sarif.js";
 import { imageIdentity } from "./sbom-identity.js";
 import type { ScanJson } from "./scan-json.js";
 import { vulnerabilityUrl } from "./vulnerability-url.js";
@@ -169,74 +167,19 @@ function suppressionOf(s: Suppression): {
   return { kind: "external", status: "accepted", justification: s.reason ? `${why}: ${s.reason}` : why };
 }
 
-const HYGIENE_SCORE: Partial<Record<CheckSeverity, number>> = {
-  critical: 9.5,
-  high: 8.0,
-  medium: 5.5,
-  low: 2.0,
-};
-const HYGIENE_ORDER: readonly CheckSeverity[] = ["info", "low", "medium", "high", "critical"];
-
-function hygieneLevel(s: CheckSeverity): Level {
-  return s === "critical" || s === "high" ? "error" : s === "medium" ? "warning" : "note";
-}
-
 /** Hygiene findings: one rule per check id (its title and remediation), one result per finding. */
 function hygiene(scan: ScanJson, rules: SarifRule[], image: string): Record<string, unknown>[] {
   const index = new Map<string, number>();
-  for (const id of [...new Set(scan.findings.map((f) => f.rule))].sort()) {
-    const found = scan.findings.filter((f) => f.rule === id);
-    const worst = found.reduce((a, b) =>
-      HYGIENE_ORDER.indexOf(b.severity) > HYGIENE_ORDER.indexOf(a.severity) ? b : a,
-    );
-    const rule = ALL_RULES.find((r) => r.id === id);
-    const title = rule?.title ?? worst.title;
-    const remediation = rule?.remediation ?? worst.remediation;
-    const dockle = rule?.dockle ?? worst.dockle;
-    const sarifRule: SarifRule = {
-      id,
-      name: title.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : "")),
-      shortDescription: { text: `${id}: ${title}` },
-      fullDescription: { text: `${title}${dockle ? ` (Dockle ${dockle})` : ""}` },
-      help: {
-        text: `${title}\nFix: ${remediation}`,
-        markdown: `**${id}: ${title}**${dockle ? ` (Dockle \`${dockle}\`)` : ""}\n\n${remediation}`,
-      },
-      defaultConfiguration: { level: hygieneLevel(rule?.severity ?? worst.severity) },
-      properties: { tags: ["security", "image-hygiene", ...(dockle ? [dockle] : [])], precision: "high" },
-    };
-    const score = HYGIENE_SCORE[worst.severity];
-    if (score !== undefined) sarifRule.properties["security-severity"] = score.toFixed(1);
-    index.set(id, rules.length);
-    rules.push(sarifRule);
+  for (const rule of hygieneSarifRules(scan.findings)) {
+    index.set(rule.id, rules.length);
+    rules.push(rule);
   }
-  return scan.findings.map((f: HygieneFinding) => {
-    const path = (f.path ?? "/").replace(/^\/+/, "") || ".";
-    return {
-      ruleId: f.rule,
-      ruleIndex: index.get(f.rule),
-      level: hygieneLevel(f.severity),
-      message: { text: `${f.title}\nFix: ${f.remediation}` },
-      locations: [
-        {
-          physicalLocation: {
-            artifactLocation: { uri: pathUri(path), uriBaseId: "IMAGE_ROOT" },
-            region: { startLine: 1 },
-          },
-          logicalLocations: [{ name: f.rule, fullyQualifiedName: `${image}:${f.rule}`, kind: "check" }],
-        },
-      ],
-      partialFingerprints: {
-        "shipshapeCheck/v1": fingerprint(f.rule, f.path ?? "", String(f.layer ?? ""), f.title),
-      },
-      properties: {
-        severity: f.severity,
-        ...(f.layer !== undefined ? { layer: f.layer } : {}),
-        ...(f.dockle ? { dockle: f.dockle } : {}),
-        ...(f.tool ? { tool: f.tool } : {}),
-      },
-    };
-  });
+  return hygieneSarifResults(
+    scan.findings,
+    (id) => index.get(id),
+    image,
+    (f) => `${f.title}\nFix: ${f.remediation}`,
+  );
 }
 
 export function renderSarif(scan: ScanJson): string {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CheckJson } from "../../src/checks/check-json.js";
+import type { CheckJson } from "../../src/report/check-json.js";
 import { type CliResult, runCli } from "../helpers/cli.js";
 import { fixturePath } from "../helpers/shared.js";
 import { validateSarif } from "../report/sarif-schema.js";

@@ -106,7 +106,7 @@ Rules (ids, Dockle codes, what each looks at and how false positives are avoided
     const [{ checkImage }, { checkJson }, { filterFindings, parseIgnoreList, parseSeverityFilter }] =
       await Promise.all([
         import("../../checks/run.js"),
-        import("../../checks/check-json.js"),
+        import("../../report/check-json.js"),
         import("../../checks/finding-filter.js"),
       ]);
     const filter = {
@@ -130,8 +130,8 @@ Rules (ids, Dockle codes, what each looks at and how false positives are avoided
       flags.format === "json"
         ? `${JSON.stringify(doc, null, 2)}\n`
         : flags.format === "sarif"
-          ? (await import("../../checks/check-sarif.js")).renderCheckSarif(doc)
-          : (await import("../../checks/check-table.js")).renderCheckTable(doc);
+          ? (await import("../../report/check-sarif.js")).renderCheckSarif(doc)
+          : (await import("../../report/check-table.js")).renderCheckTable(doc);
     if (flags.output !== undefined) {
       try {
         await writeFile(flags.output, text);

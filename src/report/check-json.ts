@@ -4,11 +4,11 @@
  * warnings. The table and SARIF renderers read this object.
  */
 import { type OsJson, osJson } from "../catalog/os.js";
+import type { HygieneFinding } from "../checks/rule.js";
+import type { CheckResult } from "../checks/run.js";
+import { findingsAtOrOver } from "../checks/run.js";
+import { CHECK_SEVERITY_ORDER, type CheckSeverity } from "../checks/severity.js";
 import type { ImageSourceFacts } from "../image/inspect.js";
-import type { HygieneFinding } from "./rule.js";
-import type { CheckResult } from "./run.js";
-import { findingsAtOrOver } from "./run.js";
-import { CHECK_SEVERITY_ORDER, type CheckSeverity } from "./severity.js";
 
 export interface CheckJson {
   source: ImageSourceFacts;
