@@ -3,9 +3,9 @@
  * "shipshape", the hygiene rules and results of hygiene-sarif.ts (which scan's SARIF uses too), and
  * the image and the gate's outcome as the run's properties.
  */
-import { VERSION } from "../version.js";
 import type { CheckJson } from "./check-json.js";
 import { hygieneSarifResults, hygieneSarifRules } from "./hygiene-sarif.js";
+import { renderSarifLog } from "./sarif-log.js";
 import { imageIdentity } from "./sbom-identity.js";
 
 export function renderCheckSarif(doc: CheckJson): string {
@@ -18,32 +18,16 @@ export function renderCheckSarif(doc: CheckJson): string {
     image.displayName,
     (f) => f.title,
   );
-  const log = {
-    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-    version: "2.1.0",
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: "shipshape",
-            fullName: "shipshape container image scanner",
-            version: VERSION,
-            semanticVersion: VERSION,
-            rules,
-          },
-        },
-        originalUriBaseIds: {
-          IMAGE_ROOT: { description: { text: `The root filesystem of ${image.displayName}` } },
-        },
-        results,
-        properties: {
-          image: image.displayName,
-          reference: doc.source.reference,
-          ...(doc.source.manifestDigest ? { manifestDigest: doc.source.manifestDigest } : {}),
-          ...(doc.failOn ? { failOn: doc.failOn, passed: doc.passed } : {}),
-        },
-      },
-    ],
-  };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return renderSarifLog({
+    fullName: "shipshape container image scanner",
+    rules,
+    results,
+    baseUris: { IMAGE_ROOT: `The root filesystem of ${image.displayName}` },
+    properties: {
+      image: image.displayName,
+      reference: doc.source.reference,
+      ...(doc.source.manifestDigest ? { manifestDigest: doc.source.manifestDigest } : {}),
+      ...(doc.failOn ? { failOn: doc.failOn, passed: doc.passed } : {}),
+    },
+  });
 }

@@ -4,23 +4,9 @@
  * are printed once per rule under the table, not repeated on every line.
  */
 import type { CheckJson } from "./check-json.js";
+import { columns, truncate } from "./text-columns.js";
 
 const TITLE_WIDTH = 100;
-
-function truncate(text: string, width: number): string {
-  const one = text.replace(/\s+/g, " ").trim();
-  return one.length <= width ? one : `${one.slice(0, width - 1)}…`;
-}
-
-function columns(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length)));
-  return rows.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd(),
-  );
-}
 
 export function renderCheckTable(doc: CheckJson): string {
   const out: string[] = [];

@@ -5,10 +5,9 @@
  * default level; one result per finding at the file and line (uriBaseId SRCROOT: files are given
  * relative to where lint ran). Levels: error → error, warning → warning, info/style → note.
  */
-import { VERSION } from "../version.js";
-import { type LintFileResult, ruleHelpUri, shipshapeRuleDocs } from "./lint-report.js";
 
-export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
+import { type LintFileResult, ruleHelpUri, shipshapeRuleDocs } from "./lint-report.js";
+import { renderSarifLog } from "./sarif-log.js";
 
 type Level = "error" | "warning" | "note";
 
@@ -67,24 +66,10 @@ export function renderLintSarif(results: readonly LintFileResult[]): string {
       };
     }),
   );
-  const log = {
-    $schema: SARIF_SCHEMA_URI,
-    version: "2.1.0",
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: "shipshape",
-            fullName: "shipshape Dockerfile linter (hadolint-compatible rules)",
-            version: VERSION,
-            semanticVersion: VERSION,
-            rules,
-          },
-        },
-        originalUriBaseIds: { SRCROOT: { description: { text: "The directory shipshape lint ran in" } } },
-        results: sarifResults,
-      },
-    ],
-  };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return renderSarifLog({
+    fullName: "shipshape Dockerfile linter (hadolint-compatible rules)",
+    rules,
+    results: sarifResults,
+    baseUris: { SRCROOT: "The directory shipshape lint ran in" },
+  });
 }

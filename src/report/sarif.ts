@@ -34,14 +34,12 @@ import type { PackageJson } from "../catalog/package.js";
 import type { FindingJson } from "../match/finding.js";
 import type { PolicyViolation, WaivedViolation } from "../policy/model.js";
 import type { Suppression } from "../policy/suppression.js";
-import { VERSION } from "../version.js";
 import type { Severity } from "../vulndb/records.js";
 import { hygieneSarifResults, hygieneSarifRules } from "./hygiene-sarif.js";
+import { renderSarifLog } from "./sarif-log.js";
 import { imageIdentity } from "./sbom-identity.js";
 import type { ScanJson } from "./scan-json.js";
 import { vulnerabilityUrl } from "./vulnerability-url.js";
-
-export const SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json";
 
 const REPRESENTATIVE_SCORE: Partial<Record<Severity, number>> = {
   critical: 9.5,
@@ -292,37 +290,21 @@ export function renderSarif(scan: ScanJson): string {
     return result;
   });
 
-  const log = {
-    $schema: SARIF_SCHEMA_URI,
-    version: "2.1.0",
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: "shipshape",
-            fullName: "shipshape container image scanner",
-            version: VERSION,
-            semanticVersion: VERSION,
-            rules,
-          },
-        },
-        originalUriBaseIds: {
-          IMAGE_ROOT: { description: { text: `The root filesystem of ${image.displayName}` } },
-        },
-        results: [...results, ...hygieneResults, ...policyResults],
-        properties: {
-          image: image.displayName,
-          reference: scan.source.reference,
-          ...(scan.source.manifestDigest ? { manifestDigest: scan.source.manifestDigest } : {}),
-          database: scan.database.location,
-          policyPassed: scan.policy.passed,
-          ...(scan.policy.files ? { policyFiles: scan.policy.files } : {}),
-          grade: scan.grade.letter,
-          gradeComplete: scan.grade.complete,
-          gradeReasons: scan.grade.reasons,
-        },
-      },
-    ],
-  };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  return renderSarifLog({
+    fullName: "shipshape container image scanner",
+    rules,
+    results: [...results, ...hygieneResults, ...policyResults],
+    baseUris: { IMAGE_ROOT: `The root filesystem of ${image.displayName}` },
+    properties: {
+      image: image.displayName,
+      reference: scan.source.reference,
+      ...(scan.source.manifestDigest ? { manifestDigest: scan.source.manifestDigest } : {}),
+      database: scan.database.location,
+      policyPassed: scan.policy.passed,
+      ...(scan.policy.files ? { policyFiles: scan.policy.files } : {}),
+      grade: scan.grade.letter,
+      gradeComplete: scan.grade.complete,
+      gradeReasons: scan.grade.reasons,
+    },
+  });
 }

@@ -6,26 +6,12 @@
  * violations, expired exceptions) and warnings. Plain text (no colours): CI logs keep it readable.
  */
 import type { ScanJson } from "./scan-json.js";
+import { columns, truncate } from "./text-columns.js";
 
 const TITLE_WIDTH = 60;
 const HYGIENE_WIDTH = 100;
 /** Grade reasons shown in the table (the JSON has all of them). */
 const GRADE_REASONS = 5;
-
-function truncate(text: string, width: number): string {
-  const one = text.replace(/\s+/g, " ").trim();
-  return one.length <= width ? one : `${one.slice(0, width - 1)}…`;
-}
-
-function columns(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? "").length)));
-  return rows.map((r) =>
-    r
-      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd(),
-  );
-}
 
 function ageText(ms: number | null): string {
   if (ms === null) return "age unknown";

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lintDockerfile } from "../../src/api.js";
 import { findShellcheck } from "../../src/dockerfile/shellcheck.js";
+import type { LintFindingJson } from "../../src/report/lint-json.js";
 import { runCli } from "../helpers/cli.js";
 import { fixturePath, repoPath } from "../helpers/shared.js";
 import { validateSarif } from "../report/sarif-schema.js";
@@ -21,14 +22,7 @@ const APP = fixturePath("build", "debian12-app", "Containerfile");
 const CARELESS = repoPath("test", "fixtures", "dockerfiles", "multistage-careless.Dockerfile");
 const CLEAN = repoPath("test", "fixtures", "dockerfiles", "multistage-clean.Dockerfile");
 
-interface JsonFinding {
-  rule: string;
-  line: number;
-  severity: string;
-  message: string;
-  column: number;
-  file: string;
-}
+type JsonFinding = LintFindingJson;
 
 let work: string;
 /** A HOME and XDG_CONFIG_HOME with no hadolint config, so the developer's own cannot leak in. */

@@ -4,11 +4,11 @@
  * OS in the table header, and `--fail-on none` (no verdict line).
  */
 import { describe, expect, it } from "vitest";
+import type { CheckResult } from "../../src/checks/run.js";
 import { checkJson } from "../../src/report/check-json.js";
 import { renderCheckSarif } from "../../src/report/check-sarif.js";
 import { renderCheckTable } from "../../src/report/check-table.js";
-import type { CheckResult } from "../../src/checks/run.js";
-import { validateSarif } from "../report/sarif-schema.js";
+import { validateSarif } from "./sarif-schema.js";
 
 const base: CheckResult = {
   source: {
