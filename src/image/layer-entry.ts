@@ -90,6 +90,11 @@ function alreadyClean(name: string): string | null {
 export function cleanMemberPath(name: string): { path: string; escaped: boolean } {
   const clean = alreadyClean(name);
   if (clean !== null) return { path: clean, escaped: false };
+  return cleanAnyMemberPath(name);
+}
+
+/** The general cleaner behind cleanMemberPath, for any name (exported so tests hold the fast path to it). */
+export function cleanAnyMemberPath(name: string): { path: string; escaped: boolean } {
   // Strip NULs and trailing slashes of directory names; treat backslashes literally (Linux semantics).
   const raw = name.replace(/\0.*$/s, "");
   const parts = raw.split("/");
