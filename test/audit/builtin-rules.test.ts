@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { AuditEvent } from "../../src/audit/event.js";
 import { builtinRulesFiles, loadAuditRules } from "../../src/audit/rules/engine.js";
+import { recordedEvent as ev } from "../helpers/audit-events.js";
 import { dataPath, repoPath } from "../helpers/shared.js";
 
 type Raw = Record<string, unknown> & {
@@ -21,17 +21,6 @@ const trace = (f: string) =>
   JSON.parse(readFileSync(repoPath("test", "audit", "falco-traces", f), "utf8")) as Raw;
 const elastic = () =>
   JSON.parse(readFileSync(dataPath("audit", "k8s", "test-audit.log"), "utf8").split("\n")[0]!) as Raw;
-
-function ev(raw: Raw): AuditEvent {
-  return {
-    auditID: String(raw.auditID),
-    stage: String(raw.stage),
-    verb: String(raw.verb),
-    requestURI: String(raw.requestURI),
-    time: String(raw.stageTimestamp ?? ""),
-    raw: raw as unknown as AuditEvent["raw"],
-  };
-}
 
 const engine = loadAuditRules(builtinRulesFiles());
 async function fired(raw: Raw): Promise<string[]> {

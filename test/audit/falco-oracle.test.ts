@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../src/audit/event.js";
 import { parseAuditEvents } from "../../src/audit/event-input.js";
 import { type AuditRuleEngine, loadAuditRules } from "../../src/audit/rules/engine.js";
+import { recordedEvent as eventOf } from "../helpers/audit-events.js";
 import { dataPath, repoPath } from "../helpers/shared.js";
 
 const falco = (f: string) => dataPath("audit", "falco", f);
@@ -24,17 +25,6 @@ async function events(file: string): Promise<AuditEvent[]> {
   const { events, problems } = await parseAuditEvents(readFileSync(file));
   expect(problems).toEqual([]);
   return events.map((e) => e.event);
-}
-
-function eventOf(raw: Record<string, unknown>): AuditEvent {
-  return {
-    auditID: String(raw.auditID),
-    stage: String(raw.stage),
-    verb: String(raw.verb),
-    requestURI: String(raw.requestURI),
-    time: String(raw.stageTimestamp ?? ""),
-    raw: raw as AuditEvent["raw"],
-  };
 }
 
 /** rule name → number of alerts over the events. */

@@ -13,7 +13,6 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { AuditEvent } from "../../src/audit/event.js";
 import { compileRulesTexts } from "../../src/audit/rules/engine.js";
 import { parseRfc3339Nanos } from "../../src/audit/rules/event-context.js";
 import { globMatcher } from "../../src/audit/rules/glob.js";
@@ -21,6 +20,7 @@ import { pathPrefixMatcher } from "../../src/audit/rules/path-prefix.js";
 import { compileFalcoRegex } from "../../src/audit/rules/regex-re2.js";
 import { uriQueryParam } from "../../src/audit/rules/uri-query.js";
 import { ShipshapeError } from "../../src/errors.js";
+import { madeUpEvent as ev } from "../helpers/audit-events.js";
 import { repoPath } from "../helpers/shared.js";
 
 interface Oracle {
@@ -34,18 +34,6 @@ interface Oracle {
 const oracle = JSON.parse(
   readFileSync(repoPath("test", "audit", "oracles", "falco-semantics-oracle.json"), "utf8"),
 ) as Oracle;
-
-function ev(raw: Record<string, unknown>): AuditEvent {
-  const full = { auditID: "id-1", stage: "ResponseComplete", verb: "get", requestURI: "/x", ...raw };
-  return {
-    auditID: String(full.auditID),
-    stage: String(full.stage),
-    verb: String(full.verb),
-    requestURI: String(full.requestURI),
-    time: "2024-01-02T03:04:05.123456789Z",
-    raw: full as AuditEvent["raw"],
-  };
-}
 
 function engineFor(condition: string, output = "x") {
   const yaml = `- rule: R\n  desc: d\n  condition: ${JSON.stringify(condition)}\n  output: ${JSON.stringify(output)}\n  priority: WARNING\n  source: k8s_audit\n`;

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AuditEvent } from "../../src/audit/event.js";
 import {
   type ConditionNode,
   ConditionSyntaxError,
@@ -8,18 +7,7 @@ import {
 } from "../../src/audit/rules/condition-parser.js";
 import { compileRulesTexts } from "../../src/audit/rules/engine.js";
 import { ShipshapeError } from "../../src/errors.js";
-
-function ev(raw: Record<string, unknown>): AuditEvent {
-  const full = { auditID: "id-1", stage: "ResponseComplete", verb: "get", requestURI: "/x", ...raw };
-  return {
-    auditID: String(full.auditID),
-    stage: String(full.stage),
-    verb: String(full.verb),
-    requestURI: String(full.requestURI),
-    time: "2024-01-02T03:04:05.123456789Z",
-    raw: full as AuditEvent["raw"],
-  };
-}
+import { madeUpEvent as ev } from "../helpers/audit-events.js";
 
 const rule = (name: string, condition: string, extra = "") =>
   `- rule: ${name}\n  desc: d\n  condition: ${condition}\n  output: "${name} user=%ka.user.name"\n  priority: WARNING\n  source: k8s_audit\n${extra}`;
