@@ -6,6 +6,7 @@
 import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { Decompress as ZstdDecompress } from "fzstd";
+import { IsalGunzip, loadIsal } from "./isal-gunzip.js";
 
 export type Compression = "gzip" | "zstd" | "none";
 
@@ -68,9 +69,15 @@ class ZstdTransform extends Transform {
  */
 const INFLATE_CHUNK = 128 * 1024;
 
-/** A decoder stream for the compression; "none" passes bytes through. fzstd loads only for zstd. */
+/**
+ * A decoder stream for the compression; "none" passes bytes through. gzip is inflated by ISA-L when
+ * its addon is built (isal-gunzip.ts), else by node:zlib. fzstd loads only for zstd.
+ */
 export async function createDecompressor(compression: Compression): Promise<Transform> {
-  if (compression === "gzip") return createGunzip({ chunkSize: INFLATE_CHUNK });
+  if (compression === "gzip") {
+    const isal = loadIsal();
+    return isal ? new IsalGunzip(isal, INFLATE_CHUNK) : createGunzip({ chunkSize: INFLATE_CHUNK });
+  }
   if (compression === "zstd") {
     const { Decompress } = await import("fzstd");
     return new ZstdTransform(Decompress);

@@ -1,0 +1,208 @@
+/**
+ * The ISA-L inflater (native/isal-inflate + src/image/isal-gunzip.ts) against node:zlib's Gunzip,
+ * which is the reference: on real layer blobs, on generated gzip streams cut into chunks at random,
+ * with several members, padding, truncation and corrupted bytes, both must give the same bytes, or
+ * both must fail. Also: the addon is built wherever ISA-L's headers are installed (CI installs
+ * libisal-dev), so a silent fall-back to zlib cannot pass for the fast path.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { constants, crc32, createGunzip, deflateRawSync, gzipSync } from "node:zlib";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { IsalGunzip, loadIsal } from "../../src/image/isal-gunzip.js";
+import { packageFile } from "../../src/package-files.js";
+import { fixturePath } from "../helpers/shared.js";
+
+const CHUNK = 16 * 1024;
+
+type Outcome = { ok: true; bytes: Buffer } | { ok: false };
+
+async function run(make: () => NodeJS.ReadWriteStream, pieces: Buffer[]): Promise<Outcome> {
+  const out: Buffer[] = [];
+  try {
+    await pipeline(
+      Readable.from(pieces),
+      make(),
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          out.push(Buffer.from(chunk));
+          cb();
+        },
+      }),
+    );
+    return { ok: true, bytes: Buffer.concat(out) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function cut(bytes: Buffer, cuts: number[]): Buffer[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const pieces: Buffer[] = [];
+  let at = 0;
+  for (const p of points) {
+    pieces.push(bytes.subarray(at, p));
+    at = p;
+  }
+  pieces.push(bytes.subarray(at));
+  return pieces.filter((p) => p.length > 0);
+}
+
+const isal = loadIsal();
+const headersInstalled = ["/usr/include", "/usr/local/include"].some((d) =>
+  existsSync(`${d}/isa-l/igzip_lib.h`),
+);
+
+describe("the ISA-L addon", () => {
+  it("is built and loads wherever ISA-L's headers are installed", () => {
+    // Without the headers the build leaves the addon out on purpose; with them it must be there.
+    expect(existsSync(packageFile("dist", "native", "isal_inflate.node"))).toBe(headersInstalled);
+    expect(isal !== null).toBe(headersInstalled && process.env.SHIPSHAPE_INFLATE !== "zlib");
+  });
+});
+
+describe.runIf(isal !== null)("IsalGunzip against node:zlib", () => {
+  const binding = isal!;
+  const viaIsal = () => new IsalGunzip(binding, CHUNK);
+  const viaZlib = () => createGunzip({ chunkSize: CHUNK });
+
+  it("inflates a real layer blob to the same bytes", async () => {
+    const archive = readFileSync(fixturePath("images", "alpine-apk.oci.tar"));
+    // The gzip members of the outer (plain) tar: every blob that starts with gzip's magic.
+    const blobs: Buffer[] = [];
+    for (let at = 0; at + 512 <= archive.length; ) {
+      const size = Number.parseInt(
+        archive
+          .toString("latin1", at + 124, at + 136)
+          .replace(/\0.*$/s, "")
+          .trim() || "0",
+        8,
+      );
+      if (archive[at] === 0) break;
+      const body = archive.subarray(at + 512, at + 512 + size);
+      if (body[0] === 0x1f && body[1] === 0x8b) blobs.push(body);
+      at += 512 + Math.ceil(size / 512) * 512;
+    }
+    expect(blobs.length).toBeGreaterThan(0);
+    for (const blob of blobs) {
+      const a = await run(viaIsal, cut(blob, [7, 1000, 65_536]));
+      const b = await run(viaZlib, [blob]);
+      expect(a.ok && b.ok).toBe(true);
+      if (a.ok && b.ok) expect(a.bytes.equals(b.bytes)).toBe(true);
+    }
+  });
+
+  it("agrees on generated streams: members, padding, truncation and corruption", async () => {
+    const body = fc.oneof(
+      fc.uint8Array({ maxLength: 70_000 }),
+      fc.string({ maxLength: 20_000 }).map((s) => new TextEncoder().encode(s.repeat(4))),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ data: body, level: fc.integer({ min: 0, max: 9 }) }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        fc.nat({ max: 600 }),
+        fc.option(fc.nat(), { nil: undefined }),
+        fc.option(fc.record({ at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { nil: undefined }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        async (members, padding, truncateAt, corrupt, cuts) => {
+          let stream = Buffer.concat([
+            ...members.map((m) => gzipSync(m.data, { level: m.level })),
+            Buffer.alloc(padding),
+          ]);
+          if (truncateAt !== undefined) stream = stream.subarray(0, truncateAt % (stream.length + 1));
+          if (corrupt !== undefined && stream.length > 0) {
+            stream = Buffer.from(stream);
+            stream[corrupt.at % stream.length] = corrupt.value;
+          }
+          const pieces = cut(stream, cuts);
+          const [a, b] = [await run(viaIsal, pieces), await run(viaZlib, [stream])];
+          expect(a.ok).toBe(b.ok);
+          if (a.ok && b.ok) expect(a.bytes.equals(b.bytes)).toBe(true);
+        },
+      ),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
+    );
+  });
+
+  it("agrees on gzip headers: every flag, extra field, name, comment and header CRC", async () => {
+    const body = Buffer.from("a layer's tar, or what stands for it\n".repeat(50));
+    const deflated = deflateRawSync(body);
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc32(body), 0);
+    trailer.writeUInt32LE(body.length, 4);
+    const text = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b.map((x) => x || 0x41)));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 255 }),
+        fc.uint8Array({ minLength: 6, maxLength: 6 }),
+        fc.uint8Array({ maxLength: 40 }),
+        text,
+        text,
+        fc.boolean(),
+        fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        async (flags, mtimeXflOs, extra, name, comment, rightCrc, crcValue, cuts) => {
+          const parts: Buffer[] = [Buffer.from([0x1f, 0x8b, 8, flags]), Buffer.from(mtimeXflOs)];
+          if (flags & 4)
+            parts.push(Buffer.from([extra.length & 0xff, extra.length >> 8]), Buffer.from(extra));
+          if (flags & 8) parts.push(name, Buffer.from([0]));
+          if (flags & 16) parts.push(comment, Buffer.from([0]));
+          if (flags & 2) {
+            const crc = Buffer.alloc(2);
+            crc.writeUInt16LE(rightCrc ? crc32(Buffer.concat(parts)) & 0xffff : (crcValue ?? 0), 0);
+            parts.push(crc);
+          }
+          const stream = Buffer.concat([...parts, deflated, trailer]);
+          const [a, b] = [await run(viaIsal, cut(stream, cuts)), await run(viaZlib, [stream])];
+          expect(a.ok).toBe(b.ok);
+          if (a.ok && b.ok) expect(a.bytes.equals(body)).toBe(true);
+        },
+      ),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
+    );
+  });
+
+  it("refuses a stream that is empty, cut short or has a wrong checksum", async () => {
+    const good = gzipSync(Buffer.from("hello, layer\n".repeat(100)));
+    expect((await run(viaIsal, [])).ok).toBe(false);
+    expect((await run(viaIsal, [good.subarray(0, good.length - 3)])).ok).toBe(false);
+    const badCrc = Buffer.from(good);
+    badCrc.writeUInt8(badCrc.readUInt8(badCrc.length - 8) ^ 0xff, badCrc.length - 8);
+    expect((await run(viaIsal, [badCrc])).ok).toBe(false);
+    const badSize = Buffer.from(good);
+    badSize.writeUInt8(badSize.readUInt8(badSize.length - 1) ^ 0x01, badSize.length - 1);
+    expect((await run(viaZlib, [badSize])).ok).toBe(false);
+    expect((await run(viaIsal, [badSize])).ok).toBe(false);
+    // The same stream whole is fine, and so is a member followed by zero padding.
+    expect(await run(viaIsal, [good, Buffer.alloc(1000)])).toEqual(
+      await run(viaZlib, [good, Buffer.alloc(1000)]),
+    );
+  });
+
+  it("stops inflating while the consumer does not read (a bomb stays one chunk ahead)", async () => {
+    // 64 MiB of zeros compress to about 64 KiB; a consumer that has not read yet must hold the
+    // inflater to about its chunk size on the readable side.
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: constants.Z_BEST_COMPRESSION });
+    const gunzip = viaIsal();
+    gunzip.end(bomb);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(gunzip.readableLength).toBeLessThanOrEqual(2 * CHUNK);
+    let total = 0;
+    for await (const chunk of gunzip) total += (chunk as Buffer).length;
+    expect(total).toBe(64 * 1024 * 1024);
+  });
+
+  it("checks the ranges it is given", () => {
+    const handle = binding.create();
+    const small = Buffer.alloc(16);
+    expect(() => binding.inflate(handle, small, 10, 10, small, 0, 16, () => {})).toThrow(RangeError);
+    expect(() => binding.inflate(handle, small, 0, 16, small, 17, 0, () => {})).toThrow(RangeError);
+    expect(() => binding.inflate(handle, small, 0, 1, small, 0, 1, "nope" as never)).toThrow(TypeError);
+    expect(() => binding.reset({} as never)).toThrow(TypeError);
+  });
+});
