@@ -1,76 +1,301 @@
 /*
- * A streaming gzip inflater for layer blobs on Intel's ISA-L (igzip), which inflates about twice
- * as fast as zlib. Each call inflates one input slice into one output slice on libuv's thread pool,
- * as node:zlib does, so the main thread hashes and parses the previous chunk meanwhile. The
- * JavaScript side (src/image/isal-gunzip.ts) drives it as a Transform and handles gzip members.
+ * A streaming gzip inflater for layer blobs on Intel's ISA-L (igzip), which inflates about twice as
+ * fast as zlib, on a thread of its own that runs ahead of JavaScript.
  *
- * Memory safety: offsets and lengths are checked against the buffers before any work; the buffers,
- * the callback and the inflater are held by references while a call runs; an inflater runs one
- * call at a time.
+ * Why a thread that runs ahead: node:zlib (and a plain async call per chunk) inflate one chunk and
+ * then wait until the main thread has taken it before inflating the next. Whenever the main thread
+ * is busy with a chunk (hashing, tar parsing, the catalog's analyzers), inflating stops. Here the
+ * inflater fills the output buffers JavaScript has lent it, as many as it was given (a few chunks),
+ * while the main thread works; memory stays bounded by those buffers and a short input queue.
+ *
+ * The JavaScript side (src/image/isal-gunzip.ts) reads the gzip header of each member (ISA-L 2.30
+ * skips the header CRC check when a header is split across calls) and gives this file the deflate
+ * data; ISA-L checks the trailer (CRC-32 and size). At a member's end the thread stops, and
+ * JavaScript takes the unread input back to read what follows (padding or the next member's header).
+ *
+ * Memory safety: input is copied in; output buffers are JavaScript Buffers that JavaScript keeps
+ * referenced until the thread reports them filled or the inflater is closed (which joins the
+ * thread); all shared state is under one mutex; offsets and lengths are checked.
  */
 #include <node_api.h>
 #include <isa-l/igzip_lib.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Events for JavaScript, in order. */
+enum { EV_OUTPUT = 0, EV_INPUT_TAKEN = 1, EV_MEMBER_END = 2, EV_ERROR = 3 };
+/* A status of our own: the input ended inside a member. */
+#define STATUS_TRUNCATED (-101)
+
+typedef struct Input {
+  struct Input *next;
+  uint32_t length;
+  uint32_t offset;
+  uint8_t bytes[];
+} Input;
+
+typedef struct Output {
+  struct Output *next;
+  int32_t slot;
+  uint8_t *data;
+  uint32_t length;
+  uint32_t filled;
+} Output;
+
+typedef struct Event {
+  struct Event *next;
+  int kind;
+  int32_t value;     /* slot, count of inputs taken, or status */
+  uint32_t length;   /* output bytes */
+} Event;
 
 typedef struct {
   struct inflate_state state;
-  int busy;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  pthread_t thread;
+  int thread_started;
+  napi_threadsafe_function notify;
+  /* Shared state (under lock). */
+  Input *in_head, *in_tail;
+  Output *out_head, *out_tail;
+  Event *ev_head, *ev_tail;
+  int input_ended;
+  int paused; /* a member ended: waiting for resume() or close() */
+  int stopping;
+  int failed;
+  int notify_pending;
+  int output_was_full; /* the last call filled its buffer: ISA-L may hold more output */
+  int32_t inputs_taken;
+  int closed;
+  /* The handle's finalizer and the notifier's both hold the struct; the last one frees it. */
+  int holders;
 } Inflater;
-
-typedef struct {
-  napi_async_work work;
-  napi_ref handle_ref;
-  napi_ref input_ref;
-  napi_ref output_ref;
-  napi_ref callback_ref;
-  Inflater *inflater;
-  uint8_t *in;
-  uint32_t in_len;
-  uint8_t *out;
-  uint32_t out_len;
-  int status;
-  uint32_t consumed;
-  uint32_t produced;
-  int ended;
-} Job;
-
-#define CHECK(env, call)                                  \
-  do {                                                    \
-    if ((call) != napi_ok) {                              \
-      napi_throw_error((env), NULL, "isal_inflate: " #call); \
-      return NULL;                                        \
-    }                                                     \
-  } while (0)
 
 static void start_member(Inflater *inflater) {
   isal_inflate_init(&inflater->state);
-  /* The header is read in JavaScript (src/image/gzip-header.ts): ISA-L 2.30 skips the header CRC
-   * check when a header is split across calls. It verifies the trailer (CRC-32 and size). */
   inflater->state.crc_flag = ISAL_GZIP_NO_HDR_VER;
 }
 
-static void finalize_inflater(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  free(data);
+/* Under lock. */
+static void push_event(Inflater *inflater, Event *event) {
+  event->next = NULL;
+  if (inflater->ev_tail) inflater->ev_tail->next = event;
+  else inflater->ev_head = event;
+  inflater->ev_tail = event;
+  if (!inflater->notify_pending) {
+    inflater->notify_pending = 1;
+    napi_call_threadsafe_function(inflater->notify, NULL, napi_tsfn_nonblocking);
+  }
 }
 
-static napi_value create(napi_env env, napi_callback_info info) {
-  (void)info;
-  Inflater *inflater = calloc(1, sizeof(Inflater));
-  if (inflater == NULL) {
-    napi_throw_error(env, NULL, "isal_inflate: out of memory");
-    return NULL;
+static void push_simple(Inflater *inflater, int kind, int32_t value, uint32_t length) {
+  Event *event = calloc(1, sizeof(Event));
+  if (event == NULL) {
+    inflater->failed = 1;
+    return;
   }
-  start_member(inflater);
-  napi_value handle;
-  if (napi_create_external(env, inflater, finalize_inflater, NULL, &handle) != napi_ok) {
-    free(inflater);
-    napi_throw_error(env, NULL, "isal_inflate: cannot create the handle");
-    return NULL;
+  event->kind = kind;
+  event->value = value;
+  event->length = length;
+  push_event(inflater, event);
+}
+
+/* Under lock: report inputs fully consumed since the last report. */
+static void flush_inputs_taken(Inflater *inflater) {
+  if (inflater->inputs_taken > 0) {
+    push_simple(inflater, EV_INPUT_TAKEN, inflater->inputs_taken, 0);
+    inflater->inputs_taken = 0;
   }
-  return handle;
+}
+
+/* Under lock: the head output buffer goes to JavaScript. */
+static void emit_output(Inflater *inflater) {
+  Output *out = inflater->out_head;
+  inflater->out_head = out->next;
+  if (inflater->out_head == NULL) inflater->out_tail = NULL;
+  flush_inputs_taken(inflater);
+  push_simple(inflater, EV_OUTPUT, out->slot, out->filled);
+  free(out);
+}
+
+static void fail(Inflater *inflater, int status) {
+  inflater->failed = 1;
+  if (inflater->out_head && inflater->out_head->filled > 0) emit_output(inflater);
+  flush_inputs_taken(inflater);
+  push_simple(inflater, EV_ERROR, status, 0);
+}
+
+static void *run(void *arg) {
+  Inflater *inflater = arg;
+  pthread_mutex_lock(&inflater->lock);
+  for (;;) {
+    while (!inflater->stopping && !inflater->failed &&
+           (inflater->paused || inflater->out_head == NULL ||
+            (inflater->in_head == NULL && !inflater->input_ended && !inflater->output_was_full))) {
+      pthread_cond_wait(&inflater->wake, &inflater->lock);
+    }
+    if (inflater->stopping || inflater->failed) break;
+    Output *out = inflater->out_head;
+    Input *in = inflater->in_head;
+    struct inflate_state *state = &inflater->state;
+    uint32_t in_avail = in ? in->length - in->offset : 0;
+    uint32_t out_avail = out->length - out->filled;
+    state->next_in = in ? in->bytes + in->offset : NULL;
+    state->avail_in = in_avail;
+    state->next_out = out->data + out->filled;
+    state->avail_out = out_avail;
+    /* The buffers stay put while unlocked: only this thread frees inputs and consumes outputs,
+     * and close() joins this thread before JavaScript may drop an output buffer. */
+    pthread_mutex_unlock(&inflater->lock);
+    int status = isal_inflate(state);
+    pthread_mutex_lock(&inflater->lock);
+    uint32_t consumed = in_avail - state->avail_in;
+    uint32_t produced = out_avail - state->avail_out;
+    int member_ended = state->block_state == ISAL_BLOCK_FINISH;
+    state->next_in = NULL;
+    state->next_out = NULL;
+    state->avail_in = 0;
+    state->avail_out = 0;
+    out->filled += produced;
+    inflater->output_was_full = out->filled == out->length && !member_ended;
+    if (in) {
+      in->offset += consumed;
+      if (in->offset == in->length) {
+        inflater->in_head = in->next;
+        if (inflater->in_head == NULL) inflater->in_tail = NULL;
+        free(in);
+        inflater->inputs_taken++;
+      }
+    }
+    if (status < 0) {
+      fail(inflater, status);
+      break;
+    }
+    if (out->filled == out->length) emit_output(inflater);
+    if (member_ended) {
+      if (inflater->out_head && inflater->out_head->filled > 0) emit_output(inflater);
+      flush_inputs_taken(inflater);
+      /* JavaScript takes the unread input (take_rest) and reads what follows the member. */
+      push_simple(inflater, EV_MEMBER_END, 0, 0);
+      inflater->paused = 1;
+      continue;
+    }
+    if (consumed == 0 && produced == 0) {
+      if (inflater->in_head == NULL && inflater->input_ended) {
+        fail(inflater, STATUS_TRUNCATED);
+        break;
+      }
+      if (inflater->in_head == NULL) {
+        /* Needs more input: give back what was filled so far, so nothing waits on it. */
+        flush_inputs_taken(inflater);
+        continue;
+      }
+      /* Input left but nothing done: ISA-L should not do this; never spin. */
+      fail(inflater, -103);
+      break;
+    }
+    if (inflater->in_head == NULL) flush_inputs_taken(inflater);
+  }
+  pthread_mutex_unlock(&inflater->lock);
+  return NULL;
+}
+
+/* On the main thread: deliver events to JavaScript's callback(kind, value, length). */
+static void call_js(napi_env env, napi_value callback, void *context, void *data) {
+  (void)data;
+  Inflater *inflater = context;
+  if (env == NULL || callback == NULL || inflater->closed) return;
+  pthread_mutex_lock(&inflater->lock);
+  Event *event = inflater->ev_head;
+  inflater->ev_head = inflater->ev_tail = NULL;
+  inflater->notify_pending = 0;
+  pthread_mutex_unlock(&inflater->lock);
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  while (event) {
+    Event *next = event->next;
+    napi_value argv[3], ignored;
+    napi_create_int32(env, event->kind, &argv[0]);
+    napi_create_int32(env, event->value, &argv[1]);
+    napi_create_uint32(env, event->length, &argv[2]);
+    free(event);
+    /* Stop delivering once JavaScript closed the inflater from inside a callback. */
+    if (inflater->closed) {
+      while (next) {
+        Event *after = next->next;
+        free(next);
+        next = after;
+      }
+      return;
+    }
+    napi_call_function(env, undefined, callback, 3, argv, &ignored);
+    event = next;
+  }
+}
+
+static void stop_thread(Inflater *inflater) {
+  if (!inflater->thread_started) return;
+  pthread_mutex_lock(&inflater->lock);
+  inflater->stopping = 1;
+  pthread_cond_signal(&inflater->wake);
+  pthread_mutex_unlock(&inflater->lock);
+  pthread_join(inflater->thread, NULL);
+  inflater->thread_started = 0;
+}
+
+static void free_queues(Inflater *inflater) {
+  while (inflater->in_head) {
+    Input *i = inflater->in_head;
+    inflater->in_head = i->next;
+    free(i);
+  }
+  inflater->in_tail = NULL;
+  while (inflater->out_head) {
+    Output *o = inflater->out_head;
+    inflater->out_head = o->next;
+    free(o);
+  }
+  inflater->out_tail = NULL;
+  while (inflater->ev_head) {
+    Event *e = inflater->ev_head;
+    inflater->ev_head = e->next;
+    free(e);
+  }
+  inflater->ev_tail = NULL;
+}
+
+static void release_holder(Inflater *inflater) {
+  if (--inflater->holders > 0) return;
+  stop_thread(inflater);
+  free_queues(inflater);
+  pthread_mutex_destroy(&inflater->lock);
+  pthread_cond_destroy(&inflater->wake);
+  free(inflater);
+}
+
+/* Both finalizers run on the main thread. */
+static void finalize_handle(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  release_holder(data);
+}
+
+static void finalize_notifier(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  release_holder(data);
+}
+
+/* Stop the thread and the notifier; JavaScript may drop its output buffers after this. */
+static void close_now(Inflater *inflater) {
+  if (inflater->closed) return;
+  inflater->closed = 1;
+  stop_thread(inflater);
+  free_queues(inflater);
+  napi_release_threadsafe_function(inflater->notify, napi_tsfn_abort);
 }
 
 static Inflater *inflater_of(napi_env env, napi_value value) {
@@ -81,29 +306,66 @@ static Inflater *inflater_of(napi_env env, napi_value value) {
     napi_throw_type_error(env, NULL, "isal_inflate: not an inflater");
     return NULL;
   }
-  return (Inflater *)data;
+  return data;
 }
 
-/* reset(handle): ready for the deflate data of the next gzip member of a multi-member stream. */
-static napi_value reset(napi_env env, napi_callback_info info) {
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv, Inflater **inflater) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < want) {
+    napi_throw_type_error(env, NULL, "isal_inflate: missing arguments");
+    return 0;
+  }
+  *inflater = inflater_of(env, argv[0]);
+  return *inflater != NULL;
+}
+
+/* create(callback): an inflater whose thread reports to callback(kind, value, length). */
+static napi_value create(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) {
-    napi_throw_type_error(env, NULL, "isal_inflate: reset(handle)");
+  napi_valuetype type;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function) {
+    napi_throw_type_error(env, NULL, "isal_inflate: create(callback)");
     return NULL;
   }
-  Inflater *inflater = inflater_of(env, argv[0]);
-  if (inflater == NULL) return NULL;
-  if (inflater->busy) {
-    napi_throw_error(env, NULL, "isal_inflate: reset while a call runs");
+  Inflater *inflater = calloc(1, sizeof(Inflater));
+  if (inflater == NULL) {
+    napi_throw_error(env, NULL, "isal_inflate: out of memory");
     return NULL;
   }
+  pthread_mutex_init(&inflater->lock, NULL);
+  pthread_cond_init(&inflater->wake, NULL);
   start_member(inflater);
-  return NULL;
+  napi_value name, handle;
+  if (napi_create_string_utf8(env, "isal-inflate", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, inflater, finalize_notifier, inflater,
+                                      call_js, &inflater->notify) != napi_ok) {
+    pthread_mutex_destroy(&inflater->lock);
+    pthread_cond_destroy(&inflater->wake);
+    free(inflater);
+    napi_throw_error(env, NULL, "isal_inflate: cannot create the notifier");
+    return NULL;
+  }
+  if (pthread_create(&inflater->thread, NULL, run, inflater) != 0) {
+    inflater->holders = 1; /* the notifier's finalizer frees it */
+    inflater->closed = 1;
+    napi_release_threadsafe_function(inflater->notify, napi_tsfn_abort);
+    napi_throw_error(env, NULL, "isal_inflate: cannot start the thread");
+    return NULL;
+  }
+  inflater->thread_started = 1;
+  inflater->holders = 2;
+  if (napi_create_external(env, inflater, finalize_handle, NULL, &handle) != napi_ok) {
+    inflater->holders = 1; /* the notifier's finalizer frees it */
+    close_now(inflater);
+    napi_throw_error(env, NULL, "isal_inflate: cannot create the handle");
+    return NULL;
+  }
+  return handle;
 }
 
-/* A byte range of a Buffer (or any Uint8Array), checked. */
+/* A byte range of a Uint8Array, checked. */
 static int slice_of(napi_env env, napi_value array, napi_value offset_value, napi_value length_value,
                     uint8_t **data, uint32_t *length) {
   napi_typedarray_type type;
@@ -124,109 +386,151 @@ static int slice_of(napi_env env, napi_value array, napi_value offset_value, nap
   return 1;
 }
 
-static void execute(napi_env env, void *data) {
-  (void)env;
-  Job *job = data;
-  struct inflate_state *state = &job->inflater->state;
-  state->next_in = job->in;
-  state->avail_in = job->in_len;
-  state->next_out = job->out;
-  state->avail_out = job->out_len;
-  job->status = isal_inflate(state);
-  job->consumed = job->in_len - state->avail_in;
-  job->produced = job->out_len - state->avail_out;
-  job->ended = state->block_state == ISAL_BLOCK_FINISH;
-  /* No pointer into this call's buffers may outlive it. */
-  state->next_in = NULL;
-  state->avail_in = 0;
-  state->next_out = NULL;
-  state->avail_out = 0;
-}
-
-static void complete(napi_env env, napi_status status, void *data) {
-  Job *job = data;
-  napi_value callback, global, argv[4], ignored;
-  job->inflater->busy = 0;
-  if (status == napi_cancelled) job->status = -100;
-  napi_get_reference_value(env, job->callback_ref, &callback);
-  napi_get_global(env, &global);
-  napi_create_int32(env, job->status, &argv[0]);
-  napi_create_uint32(env, job->consumed, &argv[1]);
-  napi_create_uint32(env, job->produced, &argv[2]);
-  napi_get_boolean(env, job->ended, &argv[3]);
-  napi_delete_reference(env, job->handle_ref);
-  napi_delete_reference(env, job->input_ref);
-  napi_delete_reference(env, job->output_ref);
-  napi_delete_reference(env, job->callback_ref);
-  napi_delete_async_work(env, job->work);
-  free(job);
-  /* A throwing callback becomes an uncaught exception, as with any native callback. */
-  napi_make_callback(env, NULL, global, callback, 4, argv, &ignored);
-}
-
-/*
- * inflate(handle, input, inOffset, inLength, output, outOffset, outLength, callback):
- * callback(status, consumed, produced, memberEnded); status is ISA-L's (0 ok, negative: corrupt).
- */
-static napi_value inflate(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
-  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 8) {
-    napi_throw_type_error(env, NULL, "isal_inflate: inflate(handle, in, inOff, inLen, out, outOff, outLen, cb)");
+/* write(handle, bytes, offset, length): deflate data to inflate (copied). */
+static napi_value write_input(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  Inflater *inflater;
+  uint8_t *bytes;
+  uint32_t length;
+  if (!get_args(env, info, 4, argv, &inflater) || !slice_of(env, argv[1], argv[2], argv[3], &bytes, &length))
     return NULL;
-  }
-  Inflater *inflater = inflater_of(env, argv[0]);
-  if (inflater == NULL) return NULL;
-  if (inflater->busy) {
-    napi_throw_error(env, NULL, "isal_inflate: an inflater runs one call at a time");
-    return NULL;
-  }
-  napi_valuetype cb_type;
-  CHECK(env, napi_typeof(env, argv[7], &cb_type));
-  if (cb_type != napi_function) {
-    napi_throw_type_error(env, NULL, "isal_inflate: callback must be a function");
-    return NULL;
-  }
-  uint8_t *in, *out;
-  uint32_t in_len, out_len;
-  if (!slice_of(env, argv[1], argv[2], argv[3], &in, &in_len)) return NULL;
-  if (!slice_of(env, argv[4], argv[5], argv[6], &out, &out_len)) return NULL;
-
-  Job *job = calloc(1, sizeof(Job));
-  if (job == NULL) {
+  if (length == 0 || inflater->closed) return NULL;
+  Input *input = malloc(sizeof(Input) + length);
+  if (input == NULL) {
     napi_throw_error(env, NULL, "isal_inflate: out of memory");
     return NULL;
   }
-  job->inflater = inflater;
-  job->in = in;
-  job->in_len = in_len;
-  job->out = out;
-  job->out_len = out_len;
-  napi_value name;
-  if (napi_create_reference(env, argv[0], 1, &job->handle_ref) != napi_ok ||
-      napi_create_reference(env, argv[1], 1, &job->input_ref) != napi_ok ||
-      napi_create_reference(env, argv[4], 1, &job->output_ref) != napi_ok ||
-      napi_create_reference(env, argv[7], 1, &job->callback_ref) != napi_ok ||
-      napi_create_string_utf8(env, "isal-inflate", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
-    /* References leak only on this path, which N-API reaches only when the VM is failing. */
-    free(job);
-    napi_throw_error(env, NULL, "isal_inflate: cannot queue the work");
+  memcpy(input->bytes, bytes, length);
+  input->length = length;
+  input->offset = 0;
+  input->next = NULL;
+  pthread_mutex_lock(&inflater->lock);
+  if (inflater->in_tail) inflater->in_tail->next = input;
+  else inflater->in_head = input;
+  inflater->in_tail = input;
+  pthread_cond_signal(&inflater->wake);
+  pthread_mutex_unlock(&inflater->lock);
+  return NULL;
+}
+
+/* provide(handle, buffer, slot): an output buffer to fill, reported back by slot. */
+static napi_value provide(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  Inflater *inflater;
+  napi_typedarray_type type;
+  size_t size;
+  void *base;
+  int32_t slot;
+  if (!get_args(env, info, 3, argv, &inflater) || inflater->closed) return NULL;
+  if (napi_get_typedarray_info(env, argv[1], &type, &size, &base, NULL, NULL) != napi_ok ||
+      type != napi_uint8_array || size == 0 || size > UINT32_MAX ||
+      napi_get_value_int32(env, argv[2], &slot) != napi_ok) {
+    napi_throw_type_error(env, NULL, "isal_inflate: provide(handle, non-empty Uint8Array, slot)");
     return NULL;
   }
-  inflater->busy = 1;
+  Output *out = calloc(1, sizeof(Output));
+  if (out == NULL) {
+    napi_throw_error(env, NULL, "isal_inflate: out of memory");
+    return NULL;
+  }
+  out->slot = slot;
+  out->data = base;
+  out->length = (uint32_t)size;
+  pthread_mutex_lock(&inflater->lock);
+  if (inflater->out_tail) inflater->out_tail->next = out;
+  else inflater->out_head = out;
+  inflater->out_tail = out;
+  pthread_cond_signal(&inflater->wake);
+  pthread_mutex_unlock(&inflater->lock);
+  return NULL;
+}
+
+/* end(handle): no more input; a member still open then is truncated. */
+static napi_value end_input(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Inflater *inflater;
+  if (!get_args(env, info, 1, argv, &inflater) || inflater->closed) return NULL;
+  pthread_mutex_lock(&inflater->lock);
+  inflater->input_ended = 1;
+  pthread_cond_signal(&inflater->wake);
+  pthread_mutex_unlock(&inflater->lock);
+  return NULL;
+}
+
+/* resume(handle): after a member's end, inflate the next member's deflate data. */
+static napi_value resume(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Inflater *inflater;
+  if (!get_args(env, info, 1, argv, &inflater) || inflater->closed) return NULL;
+  pthread_mutex_lock(&inflater->lock);
+  if (!inflater->paused) {
+    pthread_mutex_unlock(&inflater->lock);
+    napi_throw_error(env, NULL, "isal_inflate: resume() without a member's end");
+    return NULL;
+  }
+  start_member(inflater);
+  inflater->paused = 0;
+  inflater->output_was_full = 0;
+  pthread_cond_signal(&inflater->wake);
+  pthread_mutex_unlock(&inflater->lock);
+  return NULL;
+}
+
+/*
+ * takeRest(handle): after a member's end (the thread is paused), the unread input, all of it,
+ * including what was written after the end, as a Buffer; the queue is then empty.
+ */
+static napi_value take_rest(napi_env env, napi_callback_info info) {
+  napi_value argv[1], result;
+  Inflater *inflater;
+  if (!get_args(env, info, 1, argv, &inflater)) return NULL;
+  pthread_mutex_lock(&inflater->lock);
+  if (!inflater->paused) {
+    pthread_mutex_unlock(&inflater->lock);
+    napi_throw_error(env, NULL, "isal_inflate: takeRest() without a member's end");
+    return NULL;
+  }
+  size_t left = 0;
+  for (Input *i = inflater->in_head; i; i = i->next) left += i->length - i->offset;
+  void *bytes;
+  if (napi_create_buffer(env, left, &bytes, &result) != napi_ok) {
+    pthread_mutex_unlock(&inflater->lock);
+    napi_throw_error(env, NULL, "isal_inflate: out of memory");
+    return NULL;
+  }
+  size_t at = 0;
+  while (inflater->in_head) {
+    Input *i = inflater->in_head;
+    memcpy((uint8_t *)bytes + at, i->bytes + i->offset, i->length - i->offset);
+    at += i->length - i->offset;
+    inflater->in_head = i->next;
+    free(i);
+  }
+  inflater->in_tail = NULL;
+  pthread_mutex_unlock(&inflater->lock);
+  return result;
+}
+
+/* close(handle): stop the thread and drop everything; after it JavaScript may drop its buffers. */
+static napi_value close_inflater(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  Inflater *inflater;
+  if (!get_args(env, info, 1, argv, &inflater)) return NULL;
+  close_now(inflater);
   return NULL;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
-      {"reset", NULL, reset, NULL, NULL, NULL, napi_default, NULL},
-      {"inflate", NULL, inflate, NULL, NULL, NULL, napi_default, NULL},
+      {"write", NULL, write_input, NULL, NULL, NULL, napi_default, NULL},
+      {"provide", NULL, provide, NULL, NULL, NULL, napi_default, NULL},
+      {"end", NULL, end_input, NULL, NULL, NULL, napi_default, NULL},
+      {"resume", NULL, resume, NULL, NULL, NULL, napi_default, NULL},
+      {"takeRest", NULL, take_rest, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, close_inflater, NULL, NULL, NULL, napi_default, NULL},
   };
-  CHECK(env, napi_define_properties(env, exports, 3, properties));
+  if (napi_define_properties(env, exports, 7, properties) != napi_ok) return NULL;
   return exports;
 }
 

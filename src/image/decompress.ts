@@ -10,6 +10,12 @@ import { IsalGunzip, loadIsal } from "./isal-gunzip.js";
 
 export type Compression = "gzip" | "zstd" | "none";
 
+/**
+ * A decoder stream. With `recycle`, its output chunks may be handed back once the last consumer
+ * has read them and holds no reference (TarReader's chunkDone), and their memory is filled again.
+ */
+export type Decompressor = Transform & { recycle?: (chunk: Buffer) => void };
+
 export function detectCompression(head: Uint8Array): Compression | "unknown" {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "gzip";
   if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd)
@@ -73,10 +79,11 @@ const INFLATE_CHUNK = 128 * 1024;
  * A decoder stream for the compression; "none" passes bytes through. gzip is inflated by ISA-L when
  * its addon is built (isal-gunzip.ts), else by node:zlib. fzstd loads only for zstd.
  */
-export async function createDecompressor(compression: Compression): Promise<Transform> {
+export async function createDecompressor(compression: Compression): Promise<Decompressor> {
   if (compression === "gzip") {
     const isal = loadIsal();
-    return isal ? new IsalGunzip(isal, INFLATE_CHUNK) : createGunzip({ chunkSize: INFLATE_CHUNK });
+    if (isal === null) return createGunzip({ chunkSize: INFLATE_CHUNK });
+    return new IsalGunzip(isal, INFLATE_CHUNK);
   }
   if (compression === "zstd") {
     const { Decompress } = await import("fzstd");

@@ -5,11 +5,15 @@
  * costs. Without the addon (no ISA-L on the machine, or SHIPSHAPE_INFLATE=zlib) layers are inflated
  * by node:zlib, with the same results and the same errors.
  *
- * The stream behaves as node:zlib's Gunzip does: one inflate call at a time runs on the thread pool
- * while the main thread works on the previous chunk; gzip members follow each other (eStargz);
- * a zero byte after a member ends the gzip data, any other byte must start a new member; a stream that ends
- * inside a member is truncated; backpressure is honoured, so a decompression bomb never gets ahead
- * of the checks downstream by more than one chunk.
+ * The addon inflates on a thread of its own into output buffers lent to it here (`ahead` of them),
+ * so it runs ahead while the main thread hashes and parses: node:zlib inflates one chunk, then waits
+ * for the main thread to take it. Input is handed over as it comes, at most QUEUED_INPUTS chunks
+ * at a time; output buffers are lent again only while the consumer reads (backpressure), so a
+ * decompression bomb is never more than a few chunks ahead of the checks downstream.
+ *
+ * gzip framing is read here (gzip-header.ts): members follow each other (eStargz); a zero byte
+ * after a member ends the gzip data, as node:zlib has it; any other byte must start a new member;
+ * a stream that ends inside a member or its header is truncated.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,19 +23,33 @@ import { GzipHeaderReader } from "./gzip-header.js";
 
 /** The addon's functions (native/isal-inflate/isal_inflate.c). */
 export interface IsalBinding {
-  create(): IsalHandle;
-  reset(handle: IsalHandle): void;
-  inflate(
-    handle: IsalHandle,
-    input: Uint8Array,
-    inOffset: number,
-    inLength: number,
-    output: Uint8Array,
-    outOffset: number,
-    outLength: number,
-    callback: (status: number, consumed: number, produced: number, memberEnded: boolean) => void,
-  ): void;
+  /** An inflater with its own thread, which reports to `onEvent` (see IsalEvent). */
+  create(onEvent: (kind: number, value: number, length: number) => void): IsalHandle;
+  /** Deflate data to inflate (copied). */
+  write(handle: IsalHandle, bytes: Uint8Array, offset: number, length: number): void;
+  /** An output buffer to fill; referenced here until reported filled or until close(). */
+  provide(handle: IsalHandle, buffer: Uint8Array, slot: number): void;
+  /** No more input. */
+  end(handle: IsalHandle): void;
+  /** After a member's end: the unread input (all of it); the inflater's queue is then empty. */
+  takeRest(handle: IsalHandle): Buffer;
+  /** After a member's end: inflate the next member (write its deflate data first). */
+  resume(handle: IsalHandle): void;
+  /** Stop the thread (joined) and drop its queues; safe to call twice. */
+  close(handle: IsalHandle): void;
 }
+
+/** The kinds of the addon's events. */
+const IsalEvent = {
+  /** value: the slot filled; length: bytes in it. */
+  Output: 0,
+  /** value: how many written inputs were consumed. */
+  InputTaken: 1,
+  /** The member's trailer checked; the thread waits for resume() or close(). */
+  MemberEnd: 2,
+  /** value: ISA-L's status, or -101 (input ended inside a member). */
+  Error: 3,
+} as const;
 
 declare const isalHandle: unique symbol;
 export type IsalHandle = { readonly [isalHandle]: true };
@@ -69,21 +87,16 @@ function describeStatus(status: number): string {
       return "invalid code (ISA-L: invalid deflate symbol)";
     case -3:
       return "invalid distance too far back (ISA-L: invalid lookback)";
-    case -4:
-      return "incorrect header check (ISA-L: invalid gzip header)";
-    case -5:
-      return "unknown compression method (ISA-L: unsupported method)";
     case -6:
       return "incorrect data check (ISA-L: checksum or length mismatch)";
-    case -100:
-      return "inflate was cancelled";
     default:
       return `ISA-L inflate failed with status ${status}`;
   }
 }
 
-/** Carries zlib's code for corrupt data, so callers see one vocabulary whichever inflater ran. */
+/** Carries zlib's codes, so callers see one vocabulary whichever inflater ran. */
 function inflateError(status: number): Error {
+  if (status === -101) return truncated();
   return Object.assign(new Error(describeStatus(status)), { code: "Z_DATA_ERROR", errno: status });
 }
 
@@ -91,140 +104,213 @@ function truncated(): Error {
   return Object.assign(new Error("unexpected end of file"), { code: "Z_BUF_ERROR" });
 }
 
-const EMPTY = Buffer.alloc(0);
+/** Written inputs the inflater may hold before the stream waits for it (input backpressure). */
+const QUEUED_INPUTS = 2;
 
 export class IsalGunzip extends Transform {
   private readonly isal: IsalBinding;
   private readonly handle: IsalHandle;
   private readonly chunkSize: number;
-  private out: Buffer;
-  private outOffset = 0;
-  /** The current member reached its end (trailer checked); what follows is padding or a member. */
-  private memberEnded = false;
-  /** No byte of a member has been consumed yet (nothing at all is a truncated stream). */
-  private memberStarted = false;
-  private sawMember = false;
-  /** The current member's header, read here: ISA-L is given the deflate data and the trailer. */
-  private header = new GzipHeaderReader();
+  /** Output buffers lent to the inflater, by slot. */
+  private readonly lent = new Map<number, Buffer>();
+  /** Output buffers handed downstream, by their memory, and those handed back (recycle). */
+  private readonly outstanding = new Map<ArrayBufferLike, Buffer>();
+  private readonly spare: Buffer[] = [];
+  private nextSlot = 0;
+  /** Buffers to lend again once the consumer reads (backpressure). */
+  private owed = 0;
+  private inputsQueued = 0;
+  /** The transform callback held while the inflater's input queue is full. */
+  private heldInput: TransformCallback | null = null;
+  /** _flush's callback, called when the last member ends (or with the error). */
+  private flushed: TransformCallback | null = null;
+  /** Reading a member header here (at the start, and after a member's end), else null. */
+  private header: GzipHeaderReader | null = new GzipHeaderReader();
+  /** The inflater is paused after a member's end: input is read here until the next header. */
+  private betweenMembers = false;
   /** A zero byte followed a member: the rest of the stream is padding. */
   private padding = false;
-  private resumeAfterRead: (() => void) | null = null;
+  private inputEnded = false;
+  private failed = false;
 
-  constructor(isal: IsalBinding, chunkSize: number) {
+  /**
+   * @param ahead output buffers of `chunkSize` lent to the inflater at once: how far it may run
+   *   ahead of the consumer.
+   */
+  constructor(isal: IsalBinding, chunkSize: number, ahead = 4) {
     // Hold about one inflated chunk on the readable side, as node:zlib does, so that backpressure
-    // from the consumer stops inflating at once.
+    // from the consumer stops lending buffers at once.
     super({ readableHighWaterMark: chunkSize });
     this.isal = isal;
-    this.handle = isal.create();
     this.chunkSize = chunkSize;
-    this.out = Buffer.allocUnsafe(chunkSize);
+    this.handle = isal.create((kind, value, length) => this.onEvent(kind, value, length));
+    for (let i = 0; i < ahead; i++) this.lend();
+  }
+
+  /**
+   * A chunk this stream pushed, handed back by the last consumer, which keeps no reference to it:
+   * its memory is lent to the inflater again. Without recycling every chunk is a new buffer, and
+   * dead ones wait for the garbage collector: with a fast inflater and little other allocation to
+   * trigger it, tens of MB of them.
+   */
+  recycle(chunk: Buffer): void {
+    const buffer = this.outstanding.get(chunk.buffer);
+    if (buffer === undefined) return;
+    this.outstanding.delete(chunk.buffer);
+    if (!this.destroyed) this.spare.push(buffer);
+  }
+
+  private lend(): void {
+    const slot = this.nextSlot++;
+    const buffer = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkSize);
+    this.lent.set(slot, buffer);
+    this.isal.provide(this.handle, buffer, slot);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
-    this.feed(chunk, 0, false, callback);
+    if (this.betweenMembers || this.header !== null) {
+      const err = this.readBetween(chunk);
+      callback(err);
+      return;
+    }
+    this.toInflater(chunk, 0, callback);
+  }
+
+  /** Hand `chunk[offset…]` to the inflater; hold the callback while its queue is full. */
+  private toInflater(chunk: Buffer, offset: number, callback: TransformCallback | null): void {
+    if (offset < chunk.length) {
+      this.isal.write(this.handle, chunk, offset, chunk.length - offset);
+      this.inputsQueued++;
+    }
+    if (callback === null) return;
+    if (this.inputsQueued < QUEUED_INPUTS) callback();
+    else this.heldInput = callback;
+  }
+
+  /**
+   * Input while no member is open: padding, or a member header (read here), whose deflate data
+   * then goes to the inflater. Returns an error for a bad header.
+   */
+  private readBetween(bytes: Buffer): Error | null {
+    let at = 0;
+    if (this.padding) return null;
+    if (this.header === null) {
+      if (bytes.length === 0) return null;
+      // After a member, a zero byte ends the gzip data and what follows is ignored, as node:zlib
+      // does (the blob's digest still covers it); any other byte must start the next member.
+      if (bytes[0] === 0) {
+        this.padding = true;
+        return null;
+      }
+      this.header = new GzipHeaderReader();
+    }
+    try {
+      at = this.header.read(bytes, 0);
+    } catch (err) {
+      return err as Error;
+    }
+    if (!this.header.done) return null;
+    this.header = null;
+    this.toInflater(bytes, at, null);
+    if (this.betweenMembers) {
+      this.betweenMembers = false;
+      this.isal.resume(this.handle);
+    }
+    if (this.inputEnded) this.isal.end(this.handle);
+    return null;
   }
 
   override _flush(callback: TransformCallback): void {
-    this.feed(EMPTY, 0, true, callback);
+    this.inputEnded = true;
+    if (this.padding || (this.betweenMembers && this.header === null)) {
+      callback();
+      return;
+    }
+    if (this.header !== null) {
+      // Ended in (or before) a member header: nothing at all is as truncated as half a header.
+      callback(truncated());
+      return;
+    }
+    this.flushed = callback;
+    this.isal.end(this.handle);
   }
 
   override _read(size: number): void {
-    const resume = this.resumeAfterRead;
-    if (resume) {
-      this.resumeAfterRead = null;
-      resume();
+    while (this.owed > 0 && !this.failed) {
+      this.owed--;
+      this.lend();
     }
     super._read(size);
   }
 
-  /** Inflate `input` from `offset`; `final` means no input follows. Calls `done` once. */
-  private feed(input: Buffer, offset: number, final: boolean, done: TransformCallback): void {
-    let at = offset;
-    if (this.padding) {
-      done();
-      return;
-    }
-    if (this.memberEnded && at < input.length) {
-      // After a member, a zero byte ends the gzip data and what follows is ignored, as node:zlib
-      // does (the blob's digest still covers it); any other byte must start the next member.
-      if (input[at] === 0) {
-        this.padding = true;
-        done();
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.isal.close(this.handle);
+    this.lent.clear();
+    this.outstanding.clear();
+    this.spare.length = 0;
+    callback(err);
+  }
+
+  private onEvent(kind: number, value: number, length: number): void {
+    if (this.failed || this.destroyed) return;
+    switch (kind) {
+      case IsalEvent.Output: {
+        const buffer = this.lent.get(value);
+        this.lent.delete(value);
+        if (buffer === undefined) return;
+        if (length > 0) this.outstanding.set(buffer.buffer, buffer);
+        const more =
+          length === 0 || this.push(length === buffer.length ? buffer : buffer.subarray(0, length));
+        if (more) this.lend();
+        else this.owed++;
         return;
       }
-      this.isal.reset(this.handle);
-      this.memberEnded = false;
-      this.memberStarted = false;
-      this.header = new GzipHeaderReader();
-    }
-    if (!this.header.done && at < input.length) {
-      try {
-        at += this.header.read(input, at);
-      } catch (err) {
-        done(err as Error);
+      case IsalEvent.InputTaken: {
+        this.inputsQueued -= value;
+        this.releaseInput();
         return;
       }
-      this.memberStarted = true;
-      this.sawMember = true;
+      case IsalEvent.MemberEnd:
+        this.memberEnded();
+        return;
+      default:
+        this.fail(inflateError(value));
     }
-    if (at === input.length && !final) {
-      done();
+  }
+
+  private releaseInput(): void {
+    const held = this.heldInput;
+    if (held !== null && this.inputsQueued < QUEUED_INPUTS) {
+      this.heldInput = null;
+      held();
+    }
+  }
+
+  /** The inflater paused after a member: what it has not read is padding or the next member. */
+  private memberEnded(): void {
+    const rest = this.isal.takeRest(this.handle);
+    this.inputsQueued = 0;
+    this.betweenMembers = true;
+    const err = this.readBetween(rest);
+    if (err) {
+      this.fail(err);
       return;
     }
-    if (at === input.length && final && !this.memberStarted) {
-      // Nothing at all, or padding only after complete members.
-      done(this.sawMember ? null : truncated());
-      return;
+    this.releaseInput();
+    if (this.inputEnded && this.betweenMembers) {
+      // No member follows: the stream is complete, unless a header was cut off.
+      const flushed = this.flushed;
+      this.flushed = null;
+      flushed?.(this.header === null ? null : truncated());
     }
-    if (!this.header.done) {
-      done(truncated());
-      return;
-    }
-    const out = this.out;
-    const outOffset = this.outOffset;
-    this.isal.inflate(
-      this.handle,
-      input,
-      at,
-      input.length - at,
-      out,
-      outOffset,
-      out.length - outOffset,
-      (status, consumed, produced, memberEnded) => {
-        if (status < 0) {
-          done(inflateError(status));
-          return;
-        }
-        let bufferFull = false;
-        if (produced > 0) {
-          bufferFull = !this.push(out.subarray(outOffset, outOffset + produced));
-          this.outOffset += produced;
-          if (this.outOffset === out.length) {
-            this.out = Buffer.allocUnsafe(this.chunkSize);
-            this.outOffset = 0;
-          }
-        }
-        const next = at + consumed;
-        if (memberEnded) this.memberEnded = true;
-        const progress = consumed > 0 || produced > 0 || memberEnded;
-        if (!progress) {
-          // The inflater needs more input than there is.
-          if (final) done(truncated());
-          else done();
-          return;
-        }
-        // More to do: input left, or output that did not fit (the inflater keeps it), or the end of
-        // the stream, where a member still open is truncated (the next call makes no progress).
-        const outputFull = produced === out.length - outOffset;
-        const more = next < input.length || (!memberEnded && (outputFull || final));
-        if (!more) {
-          done();
-          return;
-        }
-        const proceed = () => this.feed(input, next, final, done);
-        if (bufferFull) this.resumeAfterRead = proceed;
-        else proceed();
-      },
-    );
+  }
+
+  private fail(err: Error): void {
+    this.failed = true;
+    const callback = this.flushed ?? this.heldInput;
+    this.flushed = null;
+    this.heldInput = null;
+    if (callback) callback(err);
+    else this.destroy(err);
   }
 }

@@ -155,6 +155,7 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
         return null;
       },
     });
+    const decompressor = await createDecompressor(compression);
     let pending: { index: number; plan: CapturePlan; entry: LayerEntry } | null = null;
     const reader = new TarReader(
       {
@@ -205,10 +206,13 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
           if (p.plan.keep) captured.set(p.index, isView ? Buffer.from(bytes) : bytes);
         },
       },
-      { views: true },
+      // The tar reader is the last to see a chunk; after it the inflater may fill the memory again.
+      {
+        views: true,
+        ...(decompressor.recycle ? { chunkDone: decompressor.recycle.bind(decompressor) } : {}),
+      },
     );
 
-    const decompressor = await createDecompressor(compression);
     await pipeline(source, compressedTap, decompressor, uncompressedTap, reader, signal ? { signal } : {});
     members = reader.members;
     if (reader.trailingData) {

@@ -74,15 +74,23 @@ export class TarReader extends Writable {
   /** Hand members that fit one chunk to the handler as views (no copy); see TarHandler.data. */
   private readonly views: boolean;
 
-  constructor(handler: TarHandler, options: { views?: boolean } = {}) {
+  private readonly chunkDone: ((chunk: Buffer) => void) | undefined;
+
+  /**
+   * @param options.chunkDone called with each chunk once it is read: the reader keeps no reference
+   *   to it (pieces of headers that span chunks are copied), so its producer may reuse the memory.
+   */
+  constructor(handler: TarHandler, options: { views?: boolean; chunkDone?: (chunk: Buffer) => void } = {}) {
     super({ highWaterMark: 1024 * 1024 });
     this.handler = handler;
     this.views = options.views ?? false;
+    this.chunkDone = options.chunkDone;
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
     try {
       this.consume(chunk);
+      this.chunkDone?.(chunk);
       callback();
     } catch (err) {
       callback(err instanceof Error ? err : new Error(String(err)));
@@ -115,7 +123,8 @@ export class TarReader extends Writable {
         const take = Math.min(this.dataLeft, length - pos);
         const piece = chunk.subarray(pos, pos + take);
         if (this.extended) {
-          this.extended.chunks.push(piece);
+          // Copied: it outlives the chunk (see chunkDone). Extended headers are small and rare.
+          this.extended.chunks.push(Buffer.from(piece));
           this.extended.got += take;
         } else if (this.keep) {
           const keep = this.keep;
@@ -147,7 +156,7 @@ export class TarReader extends Writable {
         pos += TAR_BLOCK;
       } else {
         const take = Math.min(TAR_BLOCK - this.headerBytes, length - pos);
-        this.headerParts.push(chunk.subarray(pos, pos + take));
+        this.headerParts.push(Buffer.from(chunk.subarray(pos, pos + take)));
         this.headerBytes += take;
         pos += take;
         if (this.headerBytes < TAR_BLOCK) return;
