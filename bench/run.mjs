@@ -536,8 +536,8 @@ async function cacheEntries(dir) {
 /**
  * Cold scan then warm rescan with a fresh layer cache each round: `sbom --cache-dir NEW` (reads
  * every layer and fills the cache), then the same command again. The warm run must find the same
- * package set, and must have read the image's catalog document (a hit touches its mtime; a
- * miss rewrites it through a new file, so its inode changes).
+ * package set, and must have used the output memo or the image's catalog document (a hit touches
+ * its mtime; a miss rewrites it through a new file, so its inode changes).
  */
 async function warmRescan(name, path, { warmups, runs }, warnings) {
   const results = { cold: { samples: [], facts: null }, warm: { samples: [], facts: null } };
@@ -566,15 +566,18 @@ async function warmRescan(name, path, { warmups, runs }, warnings) {
       if (warm.facts.packageSet !== cold.facts.packageSet) {
         throw new Error(`${name}: the warm rescan found another package set than the cold scan`);
       }
-      // A warm rescan of an unchanged image reads the image's catalog document (doc-*.json) and no
-      // layer entry (*.layer); a changed image would read the entries of its unchanged layers.
+      // A warm rescan of an unchanged image uses the cache and reads no layer entry (*.layer): the
+      // CLI's output memo (memo-*.out, src/cli/output-memo.ts) replays the output, or else the
+      // image's catalog document (doc-*.json) is read. Either one is touched by its hit.
       const after = await cacheEntries(dir);
-      const documents = [...after].filter(([file]) => /^doc-.*\.json$/.test(file));
-      const used = documents.filter(
-        ([file, e]) => before.get(file)?.ino === e.ino && e.mtimeMs + 5 >= warmStart,
+      const hits = [...after].filter(
+        ([file, e]) =>
+          /^(doc-.*\.json|memo-.*\.out)$/.test(file) &&
+          before.get(file)?.ino === e.ino &&
+          e.mtimeMs + 5 >= warmStart,
       );
-      if (used.length !== 1) {
-        warnings.push(`${name}: the warm rescan did not read the image's catalog document from the cache`);
+      if (hits.length !== 1) {
+        warnings.push(`${name}: the warm rescan did not use the image's output memo or catalog document`);
       }
       for (const [key, r] of [
         ["cold", cold],

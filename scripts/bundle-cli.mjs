@@ -9,6 +9,7 @@
 // time (wasm, JSON data), and big ones only some commands load. The bundled packages' licence
 // comments go to a CHUNK.js.LEGAL.txt next to the chunk that holds them; the packages themselves
 // stay installed dependencies, with their licence files.
+import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { build } from "esbuild";
 
@@ -52,6 +53,9 @@ const lazyChildProcess = {
 // Chunk names carry content hashes: clear the last build's, or stale chunks pile up.
 await rm("dist/cli-bundle", { recursive: true, force: true });
 
+// A new value per build: the output memo never replays what an older build printed.
+const define = { __SHIPSHAPE_BUILD__: JSON.stringify(randomUUID()) };
+
 await build({
   entryPoints: { main: "dist/cli/main.js" },
   outdir: "dist/cli-bundle",
@@ -65,9 +69,23 @@ await build({
   logLevel: "warning",
   legalComments: "linked",
   plugins: [lazyChildProcess],
+  define,
   // Bundled CommonJS dependencies (commander, packageurl-js, picomatch) call require() for Node's
   // own modules; an ES module has no require of its own.
   banner: {
     js: 'import { createRequire as __bundleRequire } from "node:module";\nconst require = __bundleRequire(import.meta.url);',
   },
+});
+
+// bin/shipshape.js loads the output memo alone, before the CLI, to replay a remembered output: one
+// file without shared chunks, since every module the loader resolves costs about a millisecond there.
+await build({
+  entryPoints: { "output-memo": "dist/cli/output-memo.js" },
+  outdir: "dist/cli-bundle",
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  logLevel: "warning",
+  define,
 });

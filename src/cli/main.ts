@@ -6,6 +6,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_ERROR, isShipshapeError } from "../errors.js";
 import { VERSION } from "../version.js";
+import { recordCommandLine } from "./output-memo.js";
 
 /**
  * Each command's module, loaded only when needed: a run of `shipshape inspect` loads inspect's
@@ -64,6 +65,7 @@ Environment:
 
 export async function main(argv: string[]): Promise<number> {
   // argv[2] is the command (shipshape has no options before it but --help and --version).
+  recordCommandLine(argv.slice(2));
   const program = await buildProgram(argv[2]);
   try {
     await program.parseAsync(argv);

@@ -6,7 +6,6 @@
  */
 import { createHash } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseDigest } from "./digest.js";
 import type { AnalysisValue } from "./file-request.js";
@@ -35,11 +34,7 @@ interface CacheHeader {
   oversized: [number, number][];
 }
 
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.SHIPSHAPE_CACHE_DIR) return env.SHIPSHAPE_CACHE_DIR;
-  const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "shipshape", "layers");
-}
+export { defaultCacheDir } from "./cache-dir.js";
 
 export class LayerCache {
   readonly dir: string;
@@ -132,7 +127,8 @@ export class LayerCache {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const files = await Promise.all(
       names
-        .filter((n) => n.endsWith(".layer") || n.endsWith(".json"))
+        // Layer entries, catalog documents, and the CLI's output memos (src/cli/output-memo.ts).
+        .filter((n) => n.endsWith(".layer") || n.endsWith(".json") || /^memo-.*\.out$/.test(n))
         .map(async (n) => {
           const s = await stat(join(this.dir, n)).catch(() => null);
           return s ? { path: join(this.dir, n), size: s.size, used: s.mtimeMs } : null;

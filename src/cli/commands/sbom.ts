@@ -7,12 +7,26 @@ import {
   limitsFrom,
   openOptionsFrom,
 } from "../image-options.js";
+import { currentContext, identify, rememberOutput } from "../output-memo.js";
 import { type ByteProgress, byteProgress } from "../progress.js";
 
 interface SbomFlags extends ImageFlags {
   format: "table" | "json" | "cyclonedx-json" | "spdx-json";
   includeOsOwned?: boolean;
   strict: boolean;
+}
+
+/** The file behind `oci-archive:PATH[:REF]` or `docker-archive:PATH[:REF]`, split as its source splits it; else null. */
+async function localArchivePath(reference: string): Promise<string | null> {
+  if (reference.startsWith("oci-archive:")) {
+    const { splitOciArchiveReference } = await import("../../image/sources/oci-archive.js");
+    return splitOciArchiveReference(reference.slice("oci-archive:".length)).path;
+  }
+  if (reference.startsWith("docker-archive:")) {
+    const { splitDockerArchiveReference } = await import("../../image/sources/docker-archive.js");
+    return splitDockerArchiveReference(reference.slice("docker-archive:".length)).path;
+  }
+  return null;
 }
 
 export function sbomCommand(): Command {
@@ -50,6 +64,10 @@ and lists the incomplete sources.`,
     );
   addImageOptions(cmd);
   cmd.action(async (image: string, flags: SbomFlags) => {
+    // A local archive's identity before it is read: the output may be memoized against it.
+    const memoizable = flags.cache && (flags.format === "json" || flags.format === "table");
+    const archive = memoizable ? await localArchivePath(image) : null;
+    const archiveBefore = archive === null ? null : identify(archive);
     const options = await openOptionsFrom(flags);
     let progress: ByteProgress | undefined;
     const [{ catalogImageResult }, { sbomJson }, { renderSbomTable }] = await Promise.all([
@@ -70,15 +88,19 @@ and lists the incomplete sources.`,
     const doc = sbomJson(source, result);
     // The SBOM writers (and the CycloneDX library) load only when their format is asked for.
     const full = { ...doc, packages: result.packages };
-    process.stdout.write(
+    const text =
       flags.format === "cyclonedx-json"
         ? await (await import("../../report/cyclonedx.js")).renderCycloneDxJson(full)
         : flags.format === "spdx-json"
           ? (await import("../../report/spdx.js")).renderSpdxJson(full)
           : flags.format === "json"
             ? `${JSON.stringify(doc, null, 2)}\n`
-            : renderSbomTable(doc),
-    );
+            : renderSbomTable(doc);
+    process.stdout.write(text);
+    const context = currentContext();
+    if (archiveBefore !== null && context !== null && result.incomplete.length === 0) {
+      rememberOutput(context, [archiveBefore], text);
+    }
     if (result.incomplete.length > 0) {
       const list = result.incomplete.map((i) => `${i.path} (${i.reason})`).join("; ");
       process.stderr.write(`shipshape: ${image}: package list incomplete: ${list}\n`);
