@@ -13,8 +13,8 @@
  * data; ISA-L checks the trailer (CRC-32 and size). At a member's end the thread stops, and
  * JavaScript takes the unread input back to read what follows (padding or the next member's header).
  *
- * Memory safety: input is copied in; output buffers are JavaScript Buffers that JavaScript keeps
- * referenced until the thread reports them filled or the inflater is closed (which joins the
+ * Memory safety: input and output buffers are JavaScript Buffers that JavaScript keeps referenced
+ * until the thread reports them consumed or filled, or the inflater is closed (which joins the
  * thread); all shared state is under one mutex; offsets and lengths are checked.
  */
 #include <node_api.h>
@@ -29,11 +29,13 @@ enum { EV_OUTPUT = 0, EV_INPUT_TAKEN = 1, EV_MEMBER_END = 2, EV_ERROR = 3 };
 /* A status of our own: the input ended inside a member. */
 #define STATUS_TRUNCATED (-101)
 
+/* Input bytes stay in JavaScript's Buffer, which JavaScript keeps referenced until the thread
+ * reports them consumed (EV_INPUT_TAKEN), takeRest() hands them back, or close() returns. */
 typedef struct Input {
   struct Input *next;
   uint32_t length;
   uint32_t offset;
-  uint8_t bytes[];
+  const uint8_t *bytes;
 } Input;
 
 typedef struct Output {
@@ -386,7 +388,8 @@ static int slice_of(napi_env env, napi_value array, napi_value offset_value, nap
   return 1;
 }
 
-/* write(handle, bytes, offset, length): deflate data to inflate (copied). */
+/* write(handle, bytes, offset, length): deflate data to inflate; the caller keeps `bytes` referenced
+ * until the thread reports it taken (or takeRest() or close() returns). A write of 0 bytes is ignored. */
 static napi_value write_input(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   Inflater *inflater;
@@ -395,12 +398,12 @@ static napi_value write_input(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 4, argv, &inflater) || !slice_of(env, argv[1], argv[2], argv[3], &bytes, &length))
     return NULL;
   if (length == 0 || inflater->closed) return NULL;
-  Input *input = malloc(sizeof(Input) + length);
+  Input *input = malloc(sizeof(Input));
   if (input == NULL) {
     napi_throw_error(env, NULL, "isal_inflate: out of memory");
     return NULL;
   }
-  memcpy(input->bytes, bytes, length);
+  input->bytes = bytes;
   input->length = length;
   input->offset = 0;
   input->next = NULL;

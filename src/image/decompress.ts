@@ -77,13 +77,17 @@ const INFLATE_CHUNK = 128 * 1024;
 
 /**
  * A decoder stream for the compression; "none" passes bytes through. gzip is inflated by ISA-L when
- * its addon is built (isal-gunzip.ts), else by node:zlib. fzstd loads only for zstd.
+ * its addon is built (isal-gunzip.ts), else by node:zlib. fzstd loads only for zstd. `inputDone`
+ * hears of input chunks the decoder has finished with (ISA-L only; the others never call it).
  */
-export async function createDecompressor(compression: Compression): Promise<Decompressor> {
+export async function createDecompressor(
+  compression: Compression,
+  options: { inputDone?: (chunk: Buffer) => void } = {},
+): Promise<Decompressor> {
   if (compression === "gzip") {
     const isal = loadIsal();
     if (isal === null) return createGunzip({ chunkSize: INFLATE_CHUNK });
-    return new IsalGunzip(isal, INFLATE_CHUNK);
+    return new IsalGunzip(isal, INFLATE_CHUNK, options.inputDone ? { inputDone: options.inputDone } : {});
   }
   if (compression === "zstd") {
     const { Decompress } = await import("fzstd");

@@ -25,7 +25,7 @@ import { GzipHeaderReader } from "./gzip-header.js";
 export interface IsalBinding {
   /** An inflater with its own thread, which reports to `onEvent` (see IsalEvent). */
   create(onEvent: (kind: number, value: number, length: number) => void): IsalHandle;
-  /** Deflate data to inflate (copied). */
+  /** Deflate data to inflate; `bytes` must stay referenced until reported taken (or takeRest, close). */
   write(handle: IsalHandle, bytes: Uint8Array, offset: number, length: number): void;
   /** An output buffer to fill; referenced here until reported filled or until close(). */
   provide(handle: IsalHandle, buffer: Uint8Array, slot: number): void;
@@ -104,6 +104,25 @@ function truncated(): Error {
   return Object.assign(new Error("unexpected end of file"), { code: "Z_BUF_ERROR" });
 }
 
+/**
+ * Output buffers handed back (recycle) or no longer lent, for any inflater of this process to
+ * fill again. One pool for all layers: a buffer that lives through a few collections is promoted
+ * to V8's old generation, whose garbage waits for a full collection, so a pool per stream left
+ * about 2 MB behind per layer read.
+ */
+const pool: Buffer[] = [];
+const POOL_MAX = 32;
+
+function takeBuffer(size: number): Buffer {
+  const buffer = pool.pop();
+  if (buffer !== undefined && buffer.length === size) return buffer;
+  return Buffer.allocUnsafe(size);
+}
+
+function releaseBuffer(buffer: Buffer): void {
+  if (pool.length < POOL_MAX) pool.push(buffer);
+}
+
 /** Written inputs the inflater may hold before the stream waits for it (input backpressure). */
 const QUEUED_INPUTS = 2;
 
@@ -115,11 +134,11 @@ export class IsalGunzip extends Transform {
   private readonly lent = new Map<number, Buffer>();
   /** Output buffers handed downstream, by their memory, and those handed back (recycle). */
   private readonly outstanding = new Map<ArrayBufferLike, Buffer>();
-  private readonly spare: Buffer[] = [];
   private nextSlot = 0;
   /** Buffers to lend again once the consumer reads (backpressure). */
   private owed = 0;
-  private inputsQueued = 0;
+  /** Inputs written to the inflater and not yet taken: held here, since it reads them in place. */
+  private readonly queued: Buffer[] = [];
   /** The transform callback held while the inflater's input queue is full. */
   private heldInput: TransformCallback | null = null;
   /** _flush's callback, called when the last member ends (or with the error). */
@@ -134,17 +153,26 @@ export class IsalGunzip extends Transform {
   private failed = false;
 
   /**
-   * @param ahead output buffers of `chunkSize` lent to the inflater at once: how far it may run
-   *   ahead of the consumer.
+   * @param options.ahead output buffers of `chunkSize` lent to the inflater at once: how far it may
+   *   run ahead of the consumer.
+   * @param options.inputDone called with each input chunk the inflater has consumed and no longer
+   *   references (the stream that produced it may reuse its memory).
    */
-  constructor(isal: IsalBinding, chunkSize: number, ahead = 4) {
+  private readonly inputDone: ((chunk: Buffer) => void) | undefined;
+
+  constructor(
+    isal: IsalBinding,
+    chunkSize: number,
+    options: { ahead?: number; inputDone?: (chunk: Buffer) => void } = {},
+  ) {
     // Hold about one inflated chunk on the readable side, as node:zlib does, so that backpressure
     // from the consumer stops lending buffers at once.
     super({ readableHighWaterMark: chunkSize });
     this.isal = isal;
     this.chunkSize = chunkSize;
+    this.inputDone = options.inputDone;
     this.handle = isal.create((kind, value, length) => this.onEvent(kind, value, length));
-    for (let i = 0; i < ahead; i++) this.lend();
+    for (let i = 0; i < (options.ahead ?? 4); i++) this.lend();
   }
 
   /**
@@ -157,12 +185,12 @@ export class IsalGunzip extends Transform {
     const buffer = this.outstanding.get(chunk.buffer);
     if (buffer === undefined) return;
     this.outstanding.delete(chunk.buffer);
-    if (!this.destroyed) this.spare.push(buffer);
+    releaseBuffer(buffer);
   }
 
   private lend(): void {
     const slot = this.nextSlot++;
-    const buffer = this.spare.pop() ?? Buffer.allocUnsafe(this.chunkSize);
+    const buffer = takeBuffer(this.chunkSize);
     this.lent.set(slot, buffer);
     this.isal.provide(this.handle, buffer, slot);
   }
@@ -180,10 +208,10 @@ export class IsalGunzip extends Transform {
   private toInflater(chunk: Buffer, offset: number, callback: TransformCallback | null): void {
     if (offset < chunk.length) {
       this.isal.write(this.handle, chunk, offset, chunk.length - offset);
-      this.inputsQueued++;
+      this.queued.push(chunk);
     }
     if (callback === null) return;
-    if (this.inputsQueued < QUEUED_INPUTS) callback();
+    if (this.queued.length < QUEUED_INPUTS) callback();
     else this.heldInput = callback;
   }
 
@@ -245,9 +273,12 @@ export class IsalGunzip extends Transform {
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     this.isal.close(this.handle);
+    // The thread is joined: the lent buffers are free. Chunks still downstream come back through
+    // recycle(), or are garbage.
+    for (const buffer of this.lent.values()) releaseBuffer(buffer);
     this.lent.clear();
     this.outstanding.clear();
-    this.spare.length = 0;
+    this.inputsTaken(this.queued.length);
     callback(err);
   }
 
@@ -266,7 +297,7 @@ export class IsalGunzip extends Transform {
         return;
       }
       case IsalEvent.InputTaken: {
-        this.inputsQueued -= value;
+        this.inputsTaken(value);
         this.releaseInput();
         return;
       }
@@ -278,9 +309,14 @@ export class IsalGunzip extends Transform {
     }
   }
 
+  private inputsTaken(count: number): void {
+    const taken = this.queued.splice(0, count);
+    if (this.inputDone) for (const chunk of taken) this.inputDone(chunk);
+  }
+
   private releaseInput(): void {
     const held = this.heldInput;
-    if (held !== null && this.inputsQueued < QUEUED_INPUTS) {
+    if (held !== null && this.queued.length < QUEUED_INPUTS) {
       this.heldInput = null;
       held();
     }
@@ -288,8 +324,8 @@ export class IsalGunzip extends Transform {
 
   /** The inflater paused after a member: what it has not read is padding or the next member. */
   private memberEnded(): void {
-    const rest = this.isal.takeRest(this.handle);
-    this.inputsQueued = 0;
+    const rest = this.isal.takeRest(this.handle); // a copy
+    this.inputsTaken(this.queued.length);
     this.betweenMembers = true;
     const err = this.readBetween(rest);
     if (err) {

@@ -7,6 +7,7 @@
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { describeError, ShipshapeError } from "../errors.js";
+import { PooledReadStream } from "./archive/pooled-read-stream.js";
 import { type Compression, createDecompressor, detectCompression, peekStream } from "./decompress.js";
 import { type DigestAlgorithm, DigestHasher, parseDigest } from "./digest.js";
 import { type AnalysisValue, type CapturePlan, runAnalyzers } from "./file-request.js";
@@ -155,7 +156,9 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
         return null;
       },
     });
-    const decompressor = await createDecompressor(compression);
+    // Input chunks the inflater is done with go back to a pooled source (archive-file.ts).
+    const release = source instanceof PooledReadStream ? source.release.bind(source) : undefined;
+    const decompressor = await createDecompressor(compression, release ? { inputDone: release } : {});
     let pending: { index: number; plan: CapturePlan; entry: LayerEntry } | null = null;
     const reader = new TarReader(
       {

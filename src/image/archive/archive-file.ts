@@ -3,7 +3,6 @@
  * temporary file when the whole archive is gzipped, indexed once, and then served member by member
  * (small documents read into memory with a cap, layers as ranged file streams).
  */
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -16,6 +15,7 @@ import {
   type WholeFileCompression,
 } from "./archive-format.js";
 import { attributeError } from "./attribute-error.js";
+import { PooledReadStream } from "./pooled-read-stream.js";
 import { openFileSource, type RandomAccessSource } from "./random-access.js";
 import type { TempArea } from "./spool.js";
 import { findMember, indexTar, type TarIndex, type TarMember } from "./tar-index.js";
@@ -151,13 +151,8 @@ function makeArchiveFile(
     async open(member, signal) {
       ensureOpen();
       if (member.size === 0) return Readable.from([]);
-      return createReadStream(tarPath, {
-        // Fewer, larger reads: the layer reader's first stage hashes every chunk.
-        highWaterMark: 256 * 1024,
-        start: member.offset,
-        end: member.offset + member.size - 1,
-        ...(signal ? { signal } : {}),
-      });
+      // 256 KiB chunks from a pool the layer reader hands them back to (pooled-read-stream.ts).
+      return new PooledReadStream(tarPath, member.offset, member.size, signal);
     },
     async close() {
       if (closed) return;
