@@ -154,7 +154,8 @@ export class IsalGunzip extends Transform {
 
   /**
    * @param options.ahead output buffers of `chunkSize` lent to the inflater at once: how far it may
-   *   run ahead of the consumer.
+   *   run ahead of the consumer. 2, 4 and 8 measure the same time; 2 uses 4–5 MB less on sbom of
+   *   debian12-app (two layers at once).
    * @param options.inputDone called with each input chunk the inflater has consumed and no longer
    *   references (the stream that produced it may reuse its memory).
    */
@@ -172,7 +173,7 @@ export class IsalGunzip extends Transform {
     this.chunkSize = chunkSize;
     this.inputDone = options.inputDone;
     this.handle = isal.create((kind, value, length) => this.onEvent(kind, value, length));
-    for (let i = 0; i < (options.ahead ?? 4); i++) this.lend();
+    for (let i = 0; i < (options.ahead ?? 2); i++) this.lend();
   }
 
   /**
