@@ -20,6 +20,7 @@
 #include <node_api.h>
 #include <isa-l/igzip_lib.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,7 @@ static void *run(void *arg) {
     struct inflate_state *state = &inflater->state;
     uint32_t in_avail = in ? in->length - in->offset : 0;
     uint32_t out_avail = out->length - out->filled;
-    state->next_in = in ? in->bytes + in->offset : NULL;
+    state->next_in = in ? (uint8_t *)(in->bytes + in->offset) : NULL; /* ISA-L only reads it */
     state->avail_in = in_avail;
     state->next_out = out->data + out->filled;
     state->avail_out = out_avail;
@@ -523,6 +524,29 @@ static napi_value close_inflater(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * detach(arrayBuffer): frees an ArrayBuffer's memory now instead of at the next garbage collection
+ * (V8 drops the backing store when its only ArrayBuffer is detached; views of it read as empty).
+ * For a buffer the caller owns whole and no longer needs. Returns whether it was detached.
+ */
+static napi_value detach(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  bool is_buffer = false, detached = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer) {
+    napi_throw_type_error(env, NULL, "isal_inflate: detach(ArrayBuffer)");
+    return NULL;
+  }
+  if (napi_is_detached_arraybuffer(env, argv[0], &detached) == napi_ok && !detached) {
+    detached = napi_detach_arraybuffer(env, argv[0]) == napi_ok;
+  } else {
+    detached = false;
+  }
+  napi_get_boolean(env, detached, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"create", NULL, create, NULL, NULL, NULL, napi_default, NULL},
@@ -532,8 +556,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"resume", NULL, resume, NULL, NULL, NULL, napi_default, NULL},
       {"takeRest", NULL, take_rest, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, close_inflater, NULL, NULL, NULL, napi_default, NULL},
+      {"detach", NULL, detach, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, 7, properties) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, 8, properties) != napi_ok) return NULL;
   return exports;
 }
 

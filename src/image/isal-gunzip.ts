@@ -37,6 +37,8 @@ export interface IsalBinding {
   resume(handle: IsalHandle): void;
   /** Stop the thread (joined) and drop its queues; safe to call twice. */
   close(handle: IsalHandle): void;
+  /** Free an ArrayBuffer's memory now (it is detached); false if it could not be. */
+  detach(buffer: ArrayBuffer): boolean;
 }
 
 /** The kinds of the addon's events. */
@@ -76,6 +78,20 @@ export function loadIsal(): IsalBinding | null {
     binding = null;
   }
   return binding;
+}
+
+/**
+ * Free a buffer's memory now, when the addon is loaded and the buffer owns its whole ArrayBuffer
+ * (never a slice of Node's shared pool): for large transient buffers, which would otherwise wait
+ * for a garbage collection. The caller must hold the only reference; views read as empty after.
+ */
+export function freeNow(buffer: Buffer): void {
+  const isal = loadIsal();
+  const memory = buffer.buffer;
+  if (isal === null || !(memory instanceof ArrayBuffer)) return;
+  if (buffer.byteOffset !== 0 || buffer.byteLength !== memory.byteLength || buffer.byteLength < 64 * 1024)
+    return;
+  isal.detach(memory);
 }
 
 /** ISA-L's inflate return codes (igzip_lib.h) in the words zlib uses for the same faults. */

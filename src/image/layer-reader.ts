@@ -11,6 +11,7 @@ import { PooledReadStream } from "./archive/pooled-read-stream.js";
 import { type Compression, createDecompressor, detectCompression, peekStream } from "./decompress.js";
 import { type DigestAlgorithm, DigestHasher, parseDigest } from "./digest.js";
 import { type AnalysisValue, type CapturePlan, runAnalyzers } from "./file-request.js";
+import { freeNow } from "./isal-gunzip.js";
 import { type LayerEntry, normalizeEntry } from "./layer-entry.js";
 import { formatBytes, type ReadLimits } from "./limits.js";
 import type { BlobLayer } from "./source.js";
@@ -197,7 +198,8 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
             return false;
           }
           pending = { index: entryIndex, plan, entry };
-          return true;
+          // Bytes only analyzed (executables, for the Go and Rust catalogers) are freed right after.
+          return plan.keep ? true : "transient";
         },
         data(bytes, isView) {
           const p = pending!;
@@ -213,6 +215,8 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
       {
         views: true,
         ...(decompressor.recycle ? { chunkDone: decompressor.recycle.bind(decompressor) } : {}),
+        // Executables gathered for the analyzers alone are freed at once, not at the next collection.
+        freeTransient: freeNow,
       },
     );
 

@@ -29,12 +29,14 @@ export interface TarMember extends TarHeader {
 export interface TarHandler {
   /**
    * Called for every member in order. Return true to receive its bytes via `data` (only for a size
-   * you accept to hold: that many bytes are allocated when the member spans chunks). May throw to stop.
+   * you accept to hold: that many bytes are allocated when the member spans chunks), or
+   * "transient" to read them only while `data` runs (the reader may free them after). May throw.
    */
-  member(member: TarMember): boolean;
+  member(member: TarMember): boolean | "transient";
   /**
-   * The whole data of the member just announced, when `member` asked for it. With the reader's
-   * `views` option, `bytes` may be a view into the stream's chunk (`isView`): copy it to keep it.
+   * The whole data of the member just announced, when `member` asked for it. `isView`: the bytes
+   * are a view into the stream's chunk (with the reader's `views` option) or will be freed when
+   * `data` returns ("transient"): copy them to keep them.
    */
   data(bytes: Buffer, isView: boolean): void;
 }
@@ -59,7 +61,8 @@ export class TarReader extends Writable {
    * chunks, a buffer of its size that each piece is copied into as it passes (so the chunks can go
    * at once: collecting pieces to concatenate at the end held a large file twice).
    */
-  private keep: { view: Buffer | null; whole: Buffer | null; filled: number } | null = null;
+  private keep: { view: Buffer | null; whole: Buffer | null; filled: number; transient: boolean } | null =
+    null;
   private extended: Extended | null = null;
   private pax: Map<string, string> | null = null;
   private longName: string | null = null;
@@ -75,16 +78,27 @@ export class TarReader extends Writable {
   private readonly views: boolean;
 
   private readonly chunkDone: ((chunk: Buffer) => void) | undefined;
+  private readonly freeTransient: ((bytes: Buffer) => void) | undefined;
 
   /**
    * @param options.chunkDone called with each chunk once it is read: the reader keeps no reference
    *   to it (pieces of headers that span chunks are copied), so its producer may reuse the memory.
+   * @param options.freeTransient called with the buffer a "transient" member spanning chunks was
+   *   gathered in, once `data` returned: nobody references it any more.
    */
-  constructor(handler: TarHandler, options: { views?: boolean; chunkDone?: (chunk: Buffer) => void } = {}) {
+  constructor(
+    handler: TarHandler,
+    options: {
+      views?: boolean;
+      chunkDone?: (chunk: Buffer) => void;
+      freeTransient?: (bytes: Buffer) => void;
+    } = {},
+  ) {
     super({ highWaterMark: 1024 * 1024 });
     this.handler = handler;
     this.views = options.views ?? false;
     this.chunkDone = options.chunkDone;
+    this.freeTransient = options.freeTransient;
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -131,7 +145,8 @@ export class TarReader extends Writable {
           if (keep.whole === null && keep.view === null && take === this.dataLeft) {
             keep.view = piece; // the whole member, in this chunk
           } else {
-            keep.whole ??= Buffer.allocUnsafe(this.dataLeft);
+            // Never from Node's shared pool: a transient buffer is freed at once (freeTransient).
+            keep.whole ??= Buffer.allocUnsafeSlow(this.dataLeft);
             piece.copy(keep.whole, keep.filled);
             keep.filled += take;
           }
@@ -227,7 +242,7 @@ export class TarReader extends Writable {
     const wanted = this.handler.member(member);
     this.dataLeft = member.size;
     this.padLeft = roundUpToBlock(member.size) - member.size;
-    this.keep = wanted ? { view: null, whole: null, filled: 0 } : null;
+    this.keep = wanted ? { view: null, whole: null, filled: 0, transient: wanted === "transient" } : null;
     if (member.size === 0) this.finishData();
   }
 
@@ -250,7 +265,10 @@ export class TarReader extends Writable {
     const keep = this.keep;
     this.keep = null;
     if (!keep) return;
-    if (keep.whole) this.handler.data(keep.whole, false);
+    if (keep.whole && keep.transient) {
+      this.handler.data(keep.whole, true);
+      this.freeTransient?.(keep.whole);
+    } else if (keep.whole) this.handler.data(keep.whole, false);
     else if (keep.view === null) this.handler.data(Buffer.alloc(0), false);
     else if (this.views) this.handler.data(keep.view, true);
     // A copy, so that a kept small member does not hold on to the whole chunk it came in.

@@ -11,7 +11,7 @@ import { pipeline } from "node:stream/promises";
 import { constants, crc32, createGunzip, deflateRawSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IsalGunzip, loadIsal } from "../../src/image/isal-gunzip.js";
+import { freeNow, IsalGunzip, loadIsal } from "../../src/image/isal-gunzip.js";
 import { packageFile } from "../../src/package-files.js";
 import { fixturePath } from "../helpers/shared.js";
 
@@ -212,6 +212,23 @@ describe.runIf(isal !== null)("IsalGunzip against node:zlib", () => {
     binding.close(handle);
     binding.close(handle);
     binding.write(handle, big, 0, 10);
+  });
+
+  it("frees a transient buffer at once, and never memory it does not own whole", () => {
+    const big = Buffer.allocUnsafeSlow(1024 * 1024).fill(7);
+    freeNow(big);
+    expect(big.buffer.byteLength).toBe(0); // detached: its memory is gone, views read as empty
+    // A slice, a small buffer (perhaps in Node's shared pool) and a view of a larger one are left.
+    const owner = Buffer.allocUnsafeSlow(512 * 1024).fill(1);
+    const slice = owner.subarray(1024);
+    freeNow(slice);
+    const pooled = Buffer.allocUnsafe(100).fill(2);
+    freeNow(pooled);
+    expect(owner.buffer.byteLength).toBe(512 * 1024);
+    expect(slice[0]).toBe(1);
+    expect(pooled[99]).toBe(2);
+    expect(binding.detach(new ArrayBuffer(8))).toBe(true);
+    expect(() => binding.detach("nope" as never)).toThrow(TypeError);
   });
 
   it("checks its arguments", () => {
