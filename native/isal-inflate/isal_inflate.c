@@ -37,7 +37,16 @@ typedef struct Input {
   uint32_t length;
   uint32_t offset;
   const uint8_t *bytes;
+  /* Bytes of our own (malloc'd), when two inputs were merged; NULL for JavaScript's. */
+  uint8_t *owned;
+  /* This input is one of JavaScript's writes: its consumption is reported (EV_INPUT_TAKEN). */
+  int counted;
 } Input;
+
+static void free_input(Input *input) {
+  free(input->owned);
+  free(input);
+}
 
 typedef struct Output {
   struct Output *next;
@@ -71,10 +80,18 @@ typedef struct {
   int failed;
   int notify_pending;
   int output_was_full; /* the last call filled its buffer: ISA-L may hold more output */
+  int stalled;         /* ISA-L took nothing from the last input: it needs the next one too */
+  /* The last bytes ISA-L consumed, oldest first: at a member's end it may give back bytes it had
+   * buffered from earlier inputs (its bit buffer holds up to 8), which are gone from the queue. */
+  uint8_t recent[16];
+  uint32_t recent_length;
   int32_t inputs_taken;
   int closed;
   /* The handle's finalizer and the notifier's both hold the struct; the last one frees it. */
   int holders;
+  /* Reported when an event cannot be allocated, so that JavaScript hears of the failure. */
+  Event out_of_memory;
+  int out_of_memory_sent;
 } Inflater;
 
 static void start_member(Inflater *inflater) {
@@ -98,6 +115,12 @@ static void push_simple(Inflater *inflater, int kind, int32_t value, uint32_t le
   Event *event = calloc(1, sizeof(Event));
   if (event == NULL) {
     inflater->failed = 1;
+    if (!inflater->out_of_memory_sent) {
+      inflater->out_of_memory_sent = 1;
+      inflater->out_of_memory.kind = EV_ERROR;
+      inflater->out_of_memory.value = -102;
+      push_event(inflater, &inflater->out_of_memory);
+    }
     return;
   }
   event->kind = kind;
@@ -131,13 +154,67 @@ static void fail(Inflater *inflater, int status) {
   push_simple(inflater, EV_ERROR, status, 0);
 }
 
+/* Under lock: keep the last 16 bytes ISA-L consumed (see Inflater.recent). */
+static void remember_consumed(Inflater *inflater, const uint8_t *bytes, uint32_t length) {
+  const uint32_t size = sizeof inflater->recent;
+  if (length >= size) {
+    memcpy(inflater->recent, bytes + length - size, size);
+    inflater->recent_length = size;
+    return;
+  }
+  uint32_t keep = inflater->recent_length + length > size ? size - length : inflater->recent_length;
+  memmove(inflater->recent, inflater->recent + inflater->recent_length - keep, keep);
+  memcpy(inflater->recent + keep, bytes, length);
+  inflater->recent_length = keep + length;
+}
+
+/* Under lock: whether the thread has something to do. */
+static int can_run(Inflater *inflater) {
+  if (inflater->paused || inflater->out_head == NULL) return 0;
+  if (inflater->in_head == NULL) return inflater->input_ended || inflater->output_was_full;
+  if (inflater->stalled) return inflater->in_head->next != NULL || inflater->input_ended;
+  return 1;
+}
+
+/*
+ * Under lock: the head input's unread bytes and the next input, as one input of our own. ISA-L
+ * takes nothing from an input too short for what it needs next (the 8-byte trailer, say, split
+ * across two reads), so it must see them together.
+ */
+static int merge_head(Inflater *inflater) {
+  Input *head = inflater->in_head;
+  Input *next = head->next;
+  uint32_t a = head->length - head->offset;
+  uint32_t b = next->length - next->offset;
+  Input *merged = malloc(sizeof(Input));
+  uint8_t *bytes = malloc((size_t)a + b);
+  if (merged == NULL || bytes == NULL || (uint64_t)a + b > UINT32_MAX) {
+    free(merged);
+    free(bytes);
+    return 0;
+  }
+  memcpy(bytes, head->bytes + head->offset, a);
+  memcpy(bytes + a, next->bytes + next->offset, b);
+  merged->bytes = bytes;
+  merged->owned = bytes;
+  merged->length = a + b;
+  merged->offset = 0;
+  merged->counted = 0;
+  merged->next = next->next;
+  if (head->counted) inflater->inputs_taken++;
+  if (next->counted) inflater->inputs_taken++;
+  free_input(head);
+  free_input(next);
+  inflater->in_head = merged;
+  if (merged->next == NULL) inflater->in_tail = merged;
+  return 1;
+}
+
 static void *run(void *arg) {
   Inflater *inflater = arg;
   pthread_mutex_lock(&inflater->lock);
   for (;;) {
-    while (!inflater->stopping && !inflater->failed &&
-           (inflater->paused || inflater->out_head == NULL ||
-            (inflater->in_head == NULL && !inflater->input_ended && !inflater->output_was_full))) {
+    while (!inflater->stopping && !inflater->failed && !can_run(inflater)) {
       pthread_cond_wait(&inflater->wake, &inflater->lock);
     }
     if (inflater->stopping || inflater->failed) break;
@@ -155,8 +232,32 @@ static void *run(void *arg) {
     pthread_mutex_unlock(&inflater->lock);
     int status = isal_inflate(state);
     pthread_mutex_lock(&inflater->lock);
-    uint32_t consumed = in_avail - state->avail_in;
+    /* ISA-L may end a member having given back more than this call's input: the rest comes from
+     * bytes it buffered in earlier calls (`recent`). */
+    uint32_t given_back = state->avail_in > in_avail ? state->avail_in - in_avail : 0;
+    uint32_t consumed = given_back > 0 ? 0 : in_avail - state->avail_in;
     uint32_t produced = out_avail - state->avail_out;
+    if (in && consumed > 0) remember_consumed(inflater, in->bytes + in->offset, consumed);
+    if (given_back > 0) {
+      Input *back = given_back <= inflater->recent_length ? malloc(sizeof(Input)) : NULL;
+      uint8_t *bytes = back ? malloc(given_back) : NULL;
+      if (bytes == NULL) {
+        free(back);
+        fail(inflater, -104);
+        break;
+      }
+      memcpy(bytes, inflater->recent + inflater->recent_length - given_back, given_back);
+      inflater->recent_length -= given_back;
+      back->bytes = bytes;
+      back->owned = bytes;
+      back->length = given_back;
+      back->offset = 0;
+      back->counted = 0;
+      back->next = inflater->in_head;
+      inflater->in_head = back;
+      if (inflater->in_tail == NULL) inflater->in_tail = back;
+      in = NULL; /* the current input is untouched: nothing of it was consumed */
+    }
     int member_ended = state->block_state == ISAL_BLOCK_FINISH;
     state->next_in = NULL;
     state->next_out = NULL;
@@ -169,8 +270,8 @@ static void *run(void *arg) {
       if (in->offset == in->length) {
         inflater->in_head = in->next;
         if (inflater->in_head == NULL) inflater->in_tail = NULL;
-        free(in);
-        inflater->inputs_taken++;
+        if (in->counted) inflater->inputs_taken++;
+        free_input(in);
       }
     }
     if (status < 0) {
@@ -187,19 +288,33 @@ static void *run(void *arg) {
       continue;
     }
     if (consumed == 0 && produced == 0) {
-      if (inflater->in_head == NULL && inflater->input_ended) {
-        fail(inflater, STATUS_TRUNCATED);
-        break;
-      }
       if (inflater->in_head == NULL) {
+        if (inflater->input_ended) {
+          fail(inflater, STATUS_TRUNCATED);
+          break;
+        }
         /* Needs more input: give back what was filled so far, so nothing waits on it. */
         flush_inputs_taken(inflater);
         continue;
       }
-      /* Input left but nothing done: ISA-L should not do this; never spin. */
-      fail(inflater, -103);
-      break;
+      /* Input left but not taken: ISA-L needs more of it at once than this input has. */
+      if (inflater->in_head->next != NULL) {
+        if (!merge_head(inflater)) {
+          fail(inflater, -102);
+          break;
+        }
+        inflater->stalled = 0;
+        continue;
+      }
+      if (inflater->input_ended) {
+        fail(inflater, STATUS_TRUNCATED);
+        break;
+      }
+      inflater->stalled = 1; /* until the next write */
+      flush_inputs_taken(inflater);
+      continue;
     }
+    inflater->stalled = 0;
     if (inflater->in_head == NULL) flush_inputs_taken(inflater);
   }
   pthread_mutex_unlock(&inflater->lock);
@@ -224,17 +339,28 @@ static void call_js(napi_env env, napi_value callback, void *context, void *data
     napi_create_int32(env, event->kind, &argv[0]);
     napi_create_int32(env, event->value, &argv[1]);
     napi_create_uint32(env, event->length, &argv[2]);
-    free(event);
+    if (event != &inflater->out_of_memory) free(event);
     /* Stop delivering once JavaScript closed the inflater from inside a callback. */
     if (inflater->closed) {
       while (next) {
         Event *after = next->next;
-        free(next);
+        if (next != &inflater->out_of_memory) free(next);
         next = after;
       }
       return;
     }
-    napi_call_function(env, undefined, callback, 3, argv, &ignored);
+    if (napi_call_function(env, undefined, callback, 3, argv, &ignored) != napi_ok) {
+      /* The callback threw (isal-gunzip.ts catches its own errors, so this is a bug there): report
+       * it as Node reports an exception from any native callback, and deliver nothing more. */
+      napi_value exception;
+      if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
+      while (next) {
+        Event *after = next->next;
+        if (next != &inflater->out_of_memory) free(next);
+        next = after;
+      }
+      return;
+    }
     event = next;
   }
 }
@@ -253,7 +379,7 @@ static void free_queues(Inflater *inflater) {
   while (inflater->in_head) {
     Input *i = inflater->in_head;
     inflater->in_head = i->next;
-    free(i);
+    free_input(i);
   }
   inflater->in_tail = NULL;
   while (inflater->out_head) {
@@ -265,7 +391,7 @@ static void free_queues(Inflater *inflater) {
   while (inflater->ev_head) {
     Event *e = inflater->ev_head;
     inflater->ev_head = e->next;
-    free(e);
+    if (e != &inflater->out_of_memory) free(e);
   }
   inflater->ev_tail = NULL;
 }
@@ -289,6 +415,9 @@ static void finalize_handle(napi_env env, void *data, void *hint) {
 static void finalize_notifier(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
+  /* At an environment's teardown this may come before the handle's finalizer, with the thread
+   * still running: it must not call the notifier once the notifier is gone. */
+  stop_thread(data);
   release_holder(data);
 }
 
@@ -405,6 +534,8 @@ static napi_value write_input(napi_env env, napi_callback_info info) {
     return NULL;
   }
   input->bytes = bytes;
+  input->owned = NULL;
+  input->counted = 1;
   input->length = length;
   input->offset = 0;
   input->next = NULL;
@@ -475,6 +606,8 @@ static napi_value resume(napi_env env, napi_callback_info info) {
   start_member(inflater);
   inflater->paused = 0;
   inflater->output_was_full = 0;
+  inflater->stalled = 0;
+  inflater->recent_length = 0;
   pthread_cond_signal(&inflater->wake);
   pthread_mutex_unlock(&inflater->lock);
   return NULL;
@@ -508,7 +641,7 @@ static napi_value take_rest(napi_env env, napi_callback_info info) {
     memcpy((uint8_t *)bytes + at, i->bytes + i->offset, i->length - i->offset);
     at += i->length - i->offset;
     inflater->in_head = i->next;
-    free(i);
+    free_input(i);
   }
   inflater->in_tail = NULL;
   pthread_mutex_unlock(&inflater->lock);
@@ -522,6 +655,28 @@ static napi_value close_inflater(napi_env env, napi_callback_info info) {
   if (!get_args(env, info, 1, argv, &inflater)) return NULL;
   close_now(inflater);
   return NULL;
+}
+
+/*
+ * ref(handle) / unref(handle): whether the notifier keeps Node's event loop alive. JavaScript refs
+ * it while it waits for the thread (input queued, or the end of the stream), and unrefs it when
+ * idle, so that an inflater nobody closes does not keep the process from exiting.
+ */
+static napi_value set_ref(napi_env env, napi_callback_info info, int on) {
+  napi_value argv[1];
+  Inflater *inflater;
+  if (!get_args(env, info, 1, argv, &inflater) || inflater->closed) return NULL;
+  if (on) napi_ref_threadsafe_function(env, inflater->notify);
+  else napi_unref_threadsafe_function(env, inflater->notify);
+  return NULL;
+}
+
+static napi_value ref_notifier(napi_env env, napi_callback_info info) {
+  return set_ref(env, info, 1);
+}
+
+static napi_value unref_notifier(napi_env env, napi_callback_info info) {
+  return set_ref(env, info, 0);
 }
 
 /*
@@ -557,8 +712,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"takeRest", NULL, take_rest, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, close_inflater, NULL, NULL, NULL, napi_default, NULL},
       {"detach", NULL, detach, NULL, NULL, NULL, napi_default, NULL},
+      {"ref", NULL, ref_notifier, NULL, NULL, NULL, napi_default, NULL},
+      {"unref", NULL, unref_notifier, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, 8, properties) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, 10, properties) != napi_ok) return NULL;
   return exports;
 }
 

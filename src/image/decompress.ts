@@ -82,10 +82,10 @@ const INFLATE_CHUNK = 128 * 1024;
  */
 export async function createDecompressor(
   compression: Compression,
-  options: { inputDone?: (chunk: Buffer) => void } = {},
+  options: { inflater?: "any" | "zlib"; inputDone?: (chunk: Buffer) => void } = {},
 ): Promise<Decompressor> {
   if (compression === "gzip") {
-    const isal = loadIsal();
+    const isal = options.inflater === "zlib" ? null : loadIsal();
     if (isal === null) return createGunzip({ chunkSize: INFLATE_CHUNK });
     return new IsalGunzip(isal, INFLATE_CHUNK, options.inputDone ? { inputDone: options.inputDone } : {});
   }

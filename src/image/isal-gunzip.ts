@@ -39,6 +39,9 @@ export interface IsalBinding {
   close(handle: IsalHandle): void;
   /** Free an ArrayBuffer's memory now (it is detached); false if it could not be. */
   detach(buffer: ArrayBuffer): boolean;
+  /** Whether the inflater's notifier keeps Node's event loop alive (created unreferenced here). */
+  ref(handle: IsalHandle): void;
+  unref(handle: IsalHandle): void;
 }
 
 /** The kinds of the addon's events. */
@@ -132,7 +135,8 @@ const POOL_MAX = 32;
 function takeBuffer(size: number): Buffer {
   const buffer = pool.pop();
   if (buffer !== undefined && buffer.length === size) return buffer;
-  return Buffer.allocUnsafe(size);
+  // Never a slice of Node's shared pool: each buffer must own its memory, which is its identity.
+  return Buffer.allocUnsafeSlow(size);
 }
 
 function releaseBuffer(buffer: Buffer): void {
@@ -148,8 +152,11 @@ export class IsalGunzip extends Transform {
   private readonly chunkSize: number;
   /** Output buffers lent to the inflater, by slot. */
   private readonly lent = new Map<number, Buffer>();
-  /** Output buffers handed downstream, by their memory, and those handed back (recycle). */
-  private readonly outstanding = new Map<ArrayBufferLike, Buffer>();
+  /**
+   * Output buffers handed downstream and not yet handed back (recycle), by their memory. Weak: a
+   * consumer that never recycles leaves garbage, as with node:zlib, not a growing map.
+   */
+  private outstanding = new WeakMap<ArrayBufferLike, Buffer>();
   private nextSlot = 0;
   /** Buffers to lend again once the consumer reads (backpressure). */
   private owed = 0;
@@ -167,6 +174,10 @@ export class IsalGunzip extends Transform {
   private padding = false;
   private inputEnded = false;
   private failed = false;
+  /** The notifier keeps the event loop alive: only while this stream waits for the thread. */
+  private referenced = false;
+
+  private readonly inputDone: ((chunk: Buffer) => void) | undefined;
 
   /**
    * @param options.ahead output buffers of `chunkSize` lent to the inflater at once: how far it may
@@ -175,8 +186,6 @@ export class IsalGunzip extends Transform {
    * @param options.inputDone called with each input chunk the inflater has consumed and no longer
    *   references (the stream that produced it may reuse its memory).
    */
-  private readonly inputDone: ((chunk: Buffer) => void) | undefined;
-
   constructor(
     isal: IsalBinding,
     chunkSize: number,
@@ -189,6 +198,7 @@ export class IsalGunzip extends Transform {
     this.chunkSize = chunkSize;
     this.inputDone = options.inputDone;
     this.handle = isal.create((kind, value, length) => this.onEvent(kind, value, length));
+    isal.unref(this.handle);
     for (let i = 0; i < (options.ahead ?? 2); i++) this.lend();
   }
 
@@ -203,6 +213,18 @@ export class IsalGunzip extends Transform {
     if (buffer === undefined) return;
     this.outstanding.delete(chunk.buffer);
     releaseBuffer(buffer);
+  }
+
+  /**
+   * Keep the process alive while the thread has input to inflate or the stream's end to reach,
+   * and not otherwise: a dropped, idle inflater must not keep Node from exiting.
+   */
+  private updateRef(): void {
+    const waiting = !this.destroyed && (this.queued.length > 0 || this.flushed !== null);
+    if (waiting === this.referenced) return;
+    this.referenced = waiting;
+    if (waiting) this.isal.ref(this.handle);
+    else this.isal.unref(this.handle);
   }
 
   private lend(): void {
@@ -226,6 +248,7 @@ export class IsalGunzip extends Transform {
     if (offset < chunk.length) {
       this.isal.write(this.handle, chunk, offset, chunk.length - offset);
       this.queued.push(chunk);
+      this.updateRef();
     }
     if (callback === null) return;
     if (this.queued.length < QUEUED_INPUTS) callback();
@@ -277,6 +300,7 @@ export class IsalGunzip extends Transform {
       return;
     }
     this.flushed = callback;
+    this.updateRef();
     this.isal.end(this.handle);
   }
 
@@ -294,13 +318,23 @@ export class IsalGunzip extends Transform {
     // recycle(), or are garbage.
     for (const buffer of this.lent.values()) releaseBuffer(buffer);
     this.lent.clear();
-    this.outstanding.clear();
+    this.outstanding = new WeakMap();
     this.inputsTaken(this.queued.length);
     callback(err);
   }
 
   private onEvent(kind: number, value: number, length: number): void {
     if (this.failed || this.destroyed) return;
+    try {
+      this.handleEvent(kind, value, length);
+    } catch (err) {
+      // A consumer's 'data' listener threw while a chunk was pushed: the stream fails with its
+      // error, as it would from node:zlib's callback, instead of losing the events after it.
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private handleEvent(kind: number, value: number, length: number): void {
     switch (kind) {
       case IsalEvent.Output: {
         const buffer = this.lent.get(value);
@@ -329,6 +363,7 @@ export class IsalGunzip extends Transform {
   private inputsTaken(count: number): void {
     const taken = this.queued.splice(0, count);
     if (this.inputDone) for (const chunk of taken) this.inputDone(chunk);
+    this.updateRef();
   }
 
   private releaseInput(): void {
@@ -354,6 +389,7 @@ export class IsalGunzip extends Transform {
       // No member follows: the stream is complete, unless a header was cut off.
       const flushed = this.flushed;
       this.flushed = null;
+      this.updateRef();
       flushed?.(this.header === null ? null : truncated());
     }
   }
@@ -363,6 +399,7 @@ export class IsalGunzip extends Transform {
     const callback = this.flushed ?? this.heldInput;
     this.flushed = null;
     this.heldInput = null;
+    this.updateRef();
     if (callback) callback(err);
     else this.destroy(err);
   }

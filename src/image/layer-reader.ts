@@ -11,7 +11,7 @@ import { PooledReadStream } from "./archive/pooled-read-stream.js";
 import { type Compression, createDecompressor, detectCompression, peekStream } from "./decompress.js";
 import { type DigestAlgorithm, DigestHasher, parseDigest } from "./digest.js";
 import { type AnalysisValue, type CapturePlan, runAnalyzers } from "./file-request.js";
-import { freeNow } from "./isal-gunzip.js";
+import { freeNow, IsalGunzip } from "./isal-gunzip.js";
 import { type LayerEntry, normalizeEntry } from "./layer-entry.js";
 import { formatBytes, type ReadLimits } from "./limits.js";
 import type { BlobLayer } from "./source.js";
@@ -111,7 +111,31 @@ function explain(err: unknown, compression: Compression | undefined): string {
   return message;
 }
 
+/**
+ * Read a blob layer. gzip goes through ISA-L when its addon is built; if reading fails then (for any
+ * reason but a limit), the layer is read again with node:zlib, whose verdict stands: a corrupt layer fails both ways
+ * (with zlib's words), and a layer ISA-L's streaming mishandles is still read right. ISA-L can
+ * lose bytes of a gzip trailer that arrives in writes of a few bytes while its thread lags
+ * (seen with 1–9-byte writes on a loaded machine), which blob streams can produce at their end.
+ */
 export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions): Promise<LayerReadResult> {
+  const attempt = { usedIsal: false };
+  try {
+    return await readBlobLayerWith(layer, options, "any", attempt);
+  } catch (err) {
+    // Any failure but a limit: wrong bytes from ISA-L could surface as a tar or diffID error first.
+    const limit = err instanceof ShipshapeError && err.kind === "limit";
+    if (!attempt.usedIsal || limit || options.signal?.aborted) throw err;
+    return await readBlobLayerWith(layer, options, "zlib", attempt);
+  }
+}
+
+async function readBlobLayerWith(
+  layer: BlobLayer,
+  options: ReadLayerOptions,
+  inflater: "any" | "zlib",
+  attempt: { usedIsal: boolean },
+): Promise<LayerReadResult> {
   const { limits, capture, signal } = options;
   const label = `layer ${layer.index} (${layer.location})`;
   const entries: LayerEntry[] = [];
@@ -159,7 +183,11 @@ export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions)
     });
     // Input chunks the inflater is done with go back to a pooled source (archive-file.ts).
     const release = source instanceof PooledReadStream ? source.release.bind(source) : undefined;
-    const decompressor = await createDecompressor(compression, release ? { inputDone: release } : {});
+    const decompressor = await createDecompressor(compression, {
+      inflater,
+      ...(release ? { inputDone: release } : {}),
+    });
+    attempt.usedIsal = decompressor instanceof IsalGunzip;
     let pending: { index: number; plan: CapturePlan; entry: LayerEntry } | null = null;
     const reader = new TarReader(
       {

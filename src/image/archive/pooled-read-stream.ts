@@ -22,8 +22,11 @@ export class PooledReadStream extends Readable {
   /** One past the last byte to read. */
   private readonly end: number;
   private fd: number | null = null;
-  /** Chunks pushed and not yet released, by their memory. */
-  private readonly outstanding = new Map<ArrayBufferLike, Buffer>();
+  /**
+   * Chunks pushed and not yet released, by their memory. Weak: a chunk nobody releases (a plain or
+   * zstd layer, or node:zlib's) is garbage as soon as its reader drops it, as with fs streams.
+   */
+  private outstanding = new WeakMap<ArrayBufferLike, Buffer>();
 
   constructor(path: string, start: number, length: number, signal?: AbortSignal) {
     super({ highWaterMark: CHUNK });
@@ -79,7 +82,7 @@ export class PooledReadStream extends Readable {
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
-    this.outstanding.clear();
+    this.outstanding = new WeakMap();
     if (this.fd === null) {
       callback(err);
       return;
