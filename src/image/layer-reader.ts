@@ -113,10 +113,11 @@ function explain(err: unknown, compression: Compression | undefined): string {
 
 /**
  * Read a blob layer. gzip goes through ISA-L when its addon is built; if reading fails then (for any
- * reason but a limit), the layer is read again with node:zlib, whose verdict stands: a corrupt layer fails both ways
- * (with zlib's words), and a layer ISA-L's streaming mishandles is still read right. ISA-L can
- * lose bytes of a gzip trailer that arrives in writes of a few bytes while its thread lags
- * (seen with 1–9-byte writes on a loaded machine), which blob streams can produce at their end.
+ * reason but a limit), the layer is read again with node:zlib, whose verdict stands: a corrupt layer
+ * fails both ways (in zlib's words), and a layer ISA-L's streaming mishandles is still read right.
+ * The one such fault known: ISA-L 2.30 does not finish a gzip trailer split across two calls in
+ * some states (seen: 6 trailer bytes buffered inside ISA-L, the last 2 in the next write, which it
+ * will not take), which happens when a blob's stream delivers its last bytes in a write of their own.
  */
 export async function readBlobLayer(layer: BlobLayer, options: ReadLayerOptions): Promise<LayerReadResult> {
   const attempt = { usedIsal: false };
