@@ -6,7 +6,8 @@
 import { PassThrough, Readable, Transform, type TransformCallback } from "node:stream";
 import { createGunzip } from "node:zlib";
 import type { Decompress as ZstdDecompress } from "fzstd";
-import { IsalGunzip, loadIsal } from "./isal-gunzip.js";
+import { loadIsal } from "./isal-addon.js";
+import { IsalGunzip } from "./isal-gunzip.js";
 
 export type Compression = "gzip" | "zstd" | "none";
 

@@ -1,6 +1,6 @@
 /**
  * gzip decompression on Intel's ISA-L (igzip) through shipshape's small native addon
- * (native/isal-inflate, built by `npm run build` when libisal-dev is installed). ISA-L inflates a
+ * (isal-addon.ts; built by `npm run build` when libisal-dev is installed). ISA-L inflates a
  * Debian layer in 0.11 s where zlib takes 0.25 s, and inflating is most of what reading an image
  * costs. Without the addon (no ISA-L on the machine, or SHIPSHAPE_INFLATE=zlib) layers are inflated
  * by node:zlib, with the same results and the same errors.
@@ -15,34 +15,9 @@
  * after a member ends the gzip data, as node:zlib has it; any other byte must start a new member;
  * a stream that ends inside a member or its header is truncated.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { Transform, type TransformCallback } from "node:stream";
-import { packageFile } from "../package-files.js";
 import { GzipHeaderReader } from "./gzip-header.js";
-
-/** The addon's functions (native/isal-inflate/isal_inflate.c). */
-export interface IsalBinding {
-  /** An inflater with its own thread, which reports to `onEvent` (see IsalEvent). */
-  create(onEvent: (kind: number, value: number, length: number) => void): IsalHandle;
-  /** Deflate data to inflate; `bytes` must stay referenced until reported taken (or takeRest, close). */
-  write(handle: IsalHandle, bytes: Uint8Array, offset: number, length: number): void;
-  /** An output buffer to fill; referenced here until reported filled or until close(). */
-  provide(handle: IsalHandle, buffer: Uint8Array, slot: number): void;
-  /** No more input. */
-  end(handle: IsalHandle): void;
-  /** After a member's end: the unread input (all of it); the inflater's queue is then empty. */
-  takeRest(handle: IsalHandle): Buffer;
-  /** After a member's end: inflate the next member (write its deflate data first). */
-  resume(handle: IsalHandle): void;
-  /** Stop the thread (joined) and drop its queues; safe to call twice. */
-  close(handle: IsalHandle): void;
-  /** Free an ArrayBuffer's memory now (it is detached); false if it could not be. */
-  detach(buffer: ArrayBuffer): boolean;
-  /** Whether the inflater's notifier keeps Node's event loop alive (created unreferenced here). */
-  ref(handle: IsalHandle): void;
-  unref(handle: IsalHandle): void;
-}
+import type { IsalBinding, IsalHandle } from "./isal-addon.js";
 
 /** The kinds of the addon's events. */
 const IsalEvent = {
@@ -55,47 +30,6 @@ const IsalEvent = {
   /** value: ISA-L's status, or -101 (input ended inside a member). */
   Error: 3,
 } as const;
-
-declare const isalHandle: unique symbol;
-export type IsalHandle = { readonly [isalHandle]: true };
-
-/** Where `npm run build` puts the addon (scripts/build-native.mjs). */
-export const ISAL_ADDON_PATH = ["dist", "native", "isal_inflate.node"] as const;
-
-let binding: IsalBinding | null | undefined;
-
-/**
- * The addon, or null when it is not built, cannot load (libisal missing at run time), or
- * SHIPSHAPE_INFLATE=zlib asks for node:zlib.
- */
-export function loadIsal(): IsalBinding | null {
-  if (binding !== undefined) return binding;
-  binding = null;
-  if (process.env.SHIPSHAPE_INFLATE === "zlib") return binding;
-  const path = packageFile(...ISAL_ADDON_PATH);
-  if (!existsSync(path)) return binding;
-  try {
-    binding = createRequire(import.meta.url)(path) as IsalBinding;
-  } catch {
-    // Built on a machine with libisal, run on one without it: zlib does the same work.
-    binding = null;
-  }
-  return binding;
-}
-
-/**
- * Free a buffer's memory now, when the addon is loaded and the buffer owns its whole ArrayBuffer
- * (never a slice of Node's shared pool): for large transient buffers, which would otherwise wait
- * for a garbage collection. The caller must hold the only reference; views read as empty after.
- */
-export function freeNow(buffer: Buffer): void {
-  const isal = loadIsal();
-  const memory = buffer.buffer;
-  if (isal === null || !(memory instanceof ArrayBuffer)) return;
-  if (buffer.byteOffset !== 0 || buffer.byteLength !== memory.byteLength || buffer.byteLength < 64 * 1024)
-    return;
-  isal.detach(memory);
-}
 
 /** ISA-L's inflate return codes (igzip_lib.h) in the words zlib uses for the same faults. */
 function describeStatus(status: number): string {

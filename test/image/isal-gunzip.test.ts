@@ -13,7 +13,8 @@ import { pipeline } from "node:stream/promises";
 import { constants, crc32, createGunzip, deflateRawSync, gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { freeNow, IsalGunzip, loadIsal } from "../../src/image/isal-gunzip.js";
+import { freeNow, loadIsal } from "../../src/image/isal-addon.js";
+import { IsalGunzip } from "../../src/image/isal-gunzip.js";
 import { readBlobLayer } from "../../src/image/layer-reader.js";
 import { withLimits } from "../../src/image/limits.js";
 import { packageFile } from "../../src/package-files.js";
@@ -296,7 +297,8 @@ describe.runIf(isal !== null)("IsalGunzip against node:zlib", () => {
     // 128 MiB file read through the pooled stream without release() stay a few MiB of live memory;
     // then an inflater is created and dropped, and the process must still exit.
     const script = `
-      const { IsalGunzip, loadIsal } = await import(${JSON.stringify(repoPath("dist", "image", "isal-gunzip.js"))});
+      const { IsalGunzip } = await import(${JSON.stringify(repoPath("dist", "image", "isal-gunzip.js"))});
+      const { loadIsal } = await import(${JSON.stringify(repoPath("dist", "image", "isal-addon.js"))});
       const { PooledReadStream } = await import(${JSON.stringify(repoPath("dist", "image", "archive", "pooled-read-stream.js"))});
       const { gzipSync } = await import("node:zlib");
       const { writeFileSync, mkdtempSync } = await import("node:fs");
