@@ -25,6 +25,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Append `item` to a singly linked queue (head, tail); the caller holds the lock. */
+#define QUEUE_PUSH(head, tail, item) \
+  do {                               \
+    (item)->next = NULL;             \
+    if (tail) (tail)->next = (item); \
+    else (head) = (item);            \
+    (tail) = (item);                 \
+  } while (0)
+
 /* Events for JavaScript, in order. */
 enum { EV_OUTPUT = 0, EV_INPUT_TAKEN = 1, EV_MEMBER_END = 2, EV_ERROR = 3 };
 /* A status of our own: the input ended inside a member. */
@@ -101,10 +110,7 @@ static void start_member(Inflater *inflater) {
 
 /* Under lock. */
 static void push_event(Inflater *inflater, Event *event) {
-  event->next = NULL;
-  if (inflater->ev_tail) inflater->ev_tail->next = event;
-  else inflater->ev_head = event;
-  inflater->ev_tail = event;
+  QUEUE_PUSH(inflater->ev_head, inflater->ev_tail, event);
   if (!inflater->notify_pending) {
     inflater->notify_pending = 1;
     napi_call_threadsafe_function(inflater->notify, NULL, napi_tsfn_nonblocking);
@@ -538,11 +544,8 @@ static napi_value write_input(napi_env env, napi_callback_info info) {
   input->counted = 1;
   input->length = length;
   input->offset = 0;
-  input->next = NULL;
   pthread_mutex_lock(&inflater->lock);
-  if (inflater->in_tail) inflater->in_tail->next = input;
-  else inflater->in_head = input;
-  inflater->in_tail = input;
+  QUEUE_PUSH(inflater->in_head, inflater->in_tail, input);
   pthread_cond_signal(&inflater->wake);
   pthread_mutex_unlock(&inflater->lock);
   return NULL;
@@ -572,9 +575,7 @@ static napi_value provide(napi_env env, napi_callback_info info) {
   out->data = base;
   out->length = (uint32_t)size;
   pthread_mutex_lock(&inflater->lock);
-  if (inflater->out_tail) inflater->out_tail->next = out;
-  else inflater->out_head = out;
-  inflater->out_tail = out;
+  QUEUE_PUSH(inflater->out_head, inflater->out_tail, out);
   pthread_cond_signal(&inflater->wake);
   pthread_mutex_unlock(&inflater->lock);
   return NULL;
